@@ -1,0 +1,231 @@
+//! Line charts with shaded bands, drawn to PNG and SVG with a bundled pure-Rust font.
+
+use std::path::Path;
+use std::sync::Once;
+
+use anyhow::{Result, anyhow};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+/// DejaVu Sans (Bitstream Vera licence, see assets/): text needs no system font library.
+const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+
+/// Tableau 10: distinguishable, colour-blind-friendlier than the default palette.
+pub const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The bundled font is valid; a failure would only degrade text, not the data.
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+}
+
+/// One line (mean) with an optional band (e.g. min-max or a confidence interval).
+#[derive(Debug, Clone)]
+pub struct Series {
+    /// Legend text.
+    pub label: String,
+    /// Index into [`PALETTE`].
+    pub color: usize,
+    /// Abscissae.
+    pub x: Vec<f64>,
+    /// The line.
+    pub y: Vec<f64>,
+    /// Lower and upper band edges, if any.
+    pub band: Option<(Vec<f64>, Vec<f64>)>,
+    /// Dashed (used for reference curves such as the paper's).
+    pub dashed: bool,
+    /// Draw markers on the points (for sparse series).
+    pub markers: bool,
+}
+
+/// Where the legend goes.
+#[derive(Debug, Clone, Copy)]
+pub enum Legend {
+    /// Lower right (curves that rise).
+    LowerRight,
+    /// Upper right (curves that fall).
+    UpperRight,
+}
+
+/// A chart: titles, axes and series.
+#[derive(Debug, Clone)]
+pub struct Chart {
+    /// Title.
+    pub title: String,
+    /// Smaller second line under the title (settings, reduced-run notes).
+    pub subtitle: Option<String>,
+    /// X axis description.
+    pub x_label: String,
+    /// Y axis description.
+    pub y_label: String,
+    /// Plot log10 of y with power-of-ten tick labels.
+    pub log_y: bool,
+    /// Log scale on x too.
+    pub log_x: bool,
+    /// Legend position.
+    pub legend: Legend,
+    /// The data.
+    pub series: Vec<Series>,
+}
+
+fn transform(v: f64, log: bool) -> f64 {
+    if log { if v > 0.0 { v.log10() } else { f64::NAN } } else { v }
+}
+
+impl Chart {
+    /// Writes `<stem>.png` and `<stem>.svg`.
+    pub fn save(&self, stem: &Path) -> Result<()> {
+        register_font();
+        if let Some(dir) = stem.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let png = stem.with_extension("png");
+        let svg = stem.with_extension("svg");
+        self.draw(BitMapBackend::new(&png, (1200, 800)).into_drawing_area())
+            .map_err(|e| anyhow!("drawing {}: {e}", png.display()))?;
+        self.draw(SVGBackend::new(&svg, (1200, 800)).into_drawing_area())
+            .map_err(|e| anyhow!("drawing {}: {e}", svg.display()))?;
+        Ok(())
+    }
+
+    fn bounds(&self) -> Option<(f64, f64, f64, f64)> {
+        let mut b = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+        for s in &self.series {
+            let ys = s.y.iter().chain(s.band.iter().flat_map(|(lo, hi)| lo.iter().chain(hi)));
+            for &x in &s.x {
+                let x = transform(x, self.log_x);
+                if x.is_finite() {
+                    b.0 = b.0.min(x);
+                    b.1 = b.1.max(x);
+                }
+            }
+            for &y in ys {
+                let y = transform(y, self.log_y);
+                if y.is_finite() {
+                    b.2 = b.2.min(y);
+                    b.3 = b.3.max(y);
+                }
+            }
+        }
+        if !(b.0.is_finite() && b.2.is_finite()) {
+            return None;
+        }
+        let pad = |lo: f64, hi: f64| {
+            let span = if hi > lo { hi - lo } else { lo.abs().max(1.0) };
+            (lo - 0.03 * span, hi + 0.03 * span)
+        };
+        let (x0, x1) = pad(b.0, b.1);
+        let (y0, y1) = pad(b.2, b.3);
+        Some((x0, x1, y0, y1))
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> Result<(), Box<dyn std::error::Error + '_>>
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&WHITE)?;
+        let root = match &self.subtitle {
+            Some(sub) => {
+                let (top, rest) = root.split_vertically(30);
+                top.draw(&Text::new(sub.clone(), (70, 8), ("sans-serif", 16).into_font().color(&RGBColor(90, 90, 90))))?;
+                rest
+            }
+            None => root,
+        };
+        let Some((x0, x1, y0, y1)) = self.bounds() else {
+            root.draw(&Text::new(format!("{}: no data", self.title), (50, 50), ("sans-serif", 24)))?;
+            root.present()?;
+            return Ok(());
+        };
+        let mut cc = ChartBuilder::on(&root)
+            .caption(&self.title, ("sans-serif", 26))
+            .margin(18)
+            .x_label_area_size(55)
+            .y_label_area_size(80)
+            .build_cartesian_2d(x0..x1, y0..y1)?;
+        let (log_x, log_y) = (self.log_x, self.log_y);
+        let fmt = move |v: &f64, log: bool| {
+            if log {
+                format!("1e{v:.1}").replace(".0", "")
+            } else if v.abs() >= 1000.0 {
+                format!("{v:.0}")
+            } else {
+                format!("{}", (v * 1000.0).round() / 1000.0)
+            }
+        };
+        cc.configure_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .axis_desc_style(("sans-serif", 20))
+            .label_style(("sans-serif", 16))
+            .x_label_formatter(&|v| fmt(v, log_x))
+            .y_label_formatter(&|v| fmt(v, log_y))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()?;
+        let points = |xs: &[f64], ys: &[f64]| -> Vec<(f64, f64)> {
+            xs.iter()
+                .zip(ys)
+                .map(|(&x, &y)| (transform(x, log_x), transform(y, log_y)))
+                .filter(|(x, y)| x.is_finite() && y.is_finite())
+                .collect()
+        };
+        for s in &self.series {
+            let color = PALETTE[s.color % PALETTE.len()];
+            if let Some((lo, hi)) = &s.band {
+                let mut poly = points(&s.x, hi);
+                let mut lower = points(&s.x, lo);
+                lower.reverse();
+                poly.extend(lower);
+                if poly.len() > 2 {
+                    cc.draw_series(std::iter::once(Polygon::new(poly, color.mix(0.18).filled())))?;
+                }
+            }
+        }
+        for s in &self.series {
+            let color = PALETTE[s.color % PALETTE.len()];
+            let style = color.stroke_width(if s.dashed { 2 } else { 3 });
+            let pts = points(&s.x, &s.y);
+            let anno = if s.dashed {
+                cc.draw_series(DashedLineSeries::new(pts.clone(), 10, 6, style))?
+            } else {
+                cc.draw_series(LineSeries::new(pts.clone(), style))?
+            };
+            let dashed = s.dashed;
+            anno.label(s.label.clone()).legend(move |(x, y)| {
+                if dashed {
+                    PathElement::new(vec![(x, y), (x + 8, y)], color.stroke_width(2))
+                } else {
+                    PathElement::new(vec![(x, y), (x + 22, y)], color.stroke_width(3))
+                }
+            });
+            if s.markers {
+                cc.draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))?;
+            }
+        }
+        cc.configure_series_labels()
+            .position(match self.legend {
+                Legend::LowerRight => SeriesLabelPosition::LowerRight,
+                Legend::UpperRight => SeriesLabelPosition::UpperRight,
+            })
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(180, 180, 180))
+            .label_font(("sans-serif", 16))
+            .draw()?;
+        root.present()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,160 @@
+//! Running cells: resume or start, train under the executor, record everything.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, Result, anyhow};
+use indicatif::MultiProgress;
+use optim_core::{Budget, Executor, Mlp, Observer, Progress, Stream, rng_for};
+use serde::Serialize;
+
+use crate::cells::Cell;
+use crate::data::{DataCache, LoadedData};
+use crate::experiment::Experiment;
+use crate::observers::{Checkpointer, MetricsWriter, ProgressReporter};
+use crate::provenance::Provenance;
+use crate::registry;
+use crate::store::{CellDir, Status, write_json};
+
+/// How to run an experiment's cells.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Repository root (for git provenance).
+    pub root: PathBuf,
+    /// Where `results/` lives.
+    pub results: PathBuf,
+    /// Rerun finished cells from scratch.
+    pub force: bool,
+    /// Total threads for products and element-wise work.
+    pub threads: usize,
+    /// Cells run at once; the threads are split between them.
+    pub jobs: usize,
+}
+
+/// What `config.json` holds.
+#[derive(Serialize)]
+struct CellRecord<'a> {
+    experiment: &'a str,
+    cell: &'a Cell,
+    iterations: usize,
+    max_seconds: Option<f64>,
+    checkpoint_every: usize,
+    widths: Vec<usize>,
+    provenance: Provenance,
+}
+
+/// The layer widths of `cell` on `data`: input, hidden, classes.
+pub fn widths(cell: &Cell, data: &LoadedData) -> Vec<usize> {
+    let mut w = vec![data.train.num_features()];
+    w.extend(&cell.network.hidden);
+    w.push(data.train.num_classes);
+    w
+}
+
+/// Runs one cell to its budget, resuming from its newest checkpoint if it has one.
+pub fn run_cell(exp: &Experiment, cell: &Cell, data: &LoadedData, opts: &RunOptions, threads: usize, multi: &MultiProgress) -> Result<Status> {
+    let dir = CellDir::new(&opts.results, &exp.name, &cell.id);
+    let iterations = exp.file.iterations;
+    std::fs::create_dir_all(&dir.path).with_context(|| format!("creating {}", dir.path.display()))?;
+    dir.clean_temporaries();
+    let widths = widths(cell, data);
+    let mut optimizer = (registry::find(&cell.optimizer)?.build)(&cell.params)?.optimizer;
+    let (mut model, progress) = match dir.checkpoints().pop() {
+        Some((_, ckpt)) => crate::store::load_checkpoint(&ckpt, optimizer.as_mut(), &data.train)
+            .with_context(|| format!("resuming cell {} from {}", cell.id, ckpt.display()))?,
+        None => {
+            let model = Mlp::new(&widths, &cell.network.init, &mut rng_for(cell.seed, Stream::Init, 0)).map_err(|e| anyhow!("{e}"))?;
+            optimizer.initialize(&model, &data.train, cell.seed).map_err(|e| anyhow!("initializing {}: {e}", cell.label))?;
+            (model, Progress::default())
+        }
+    };
+    if progress.next_iteration == 0 || !dir.config().exists() {
+        let record = CellRecord {
+            experiment: &exp.name,
+            cell,
+            iterations,
+            max_seconds: exp.file.max_seconds,
+            checkpoint_every: exp.file.checkpoint_every,
+            widths: widths.clone(),
+            provenance: Provenance::collect(&opts.root, threads, data.checksums.clone()),
+        };
+        write_json(&dir.config(), &record)?;
+    }
+    std::fs::remove_file(dir.status_path()).ok();
+    let header = MetricsWriter::header(&optimizer.diagnostic_names());
+    let mut metrics = MetricsWriter::open(dir.metrics(), &header, progress.next_iteration)?;
+    let mut checkpointer = Checkpointer {
+        dir: dir.clone(),
+        every: exp.file.checkpoint_every,
+    };
+    let prefix = format!("{} seed {}", cell.label, cell.seed_index);
+    let mut reporter = ProgressReporter::new(multi, prefix, progress.next_iteration, iterations);
+    let mut executor = Executor {
+        optimizer: optimizer.as_mut(),
+        model: &mut model,
+        train: &data.train,
+        test: Some(&data.test),
+        budget: Budget {
+            iterations,
+            max_seconds: exp.file.max_seconds,
+        },
+    };
+    let observers: &mut [&mut dyn Observer] = &mut [&mut metrics, &mut checkpointer, &mut reporter];
+    let (termination, progress) = executor.run(progress, observers).map_err(|e| anyhow!("cell {} ({}): {e}", cell.id, cell.label))?;
+    let status = Status {
+        termination,
+        progress,
+        iterations,
+    };
+    write_json(&dir.status_path(), &status)?;
+    Ok(status)
+}
+
+/// Runs `cells` (skipping finished ones unless `force`), `jobs` at a time.
+pub fn run_cells(exp: &Experiment, cells: &[Cell], data: &mut DataCache, opts: &RunOptions) -> Result<()> {
+    let mut loaded = Vec::with_capacity(cells.len());
+    let mut todo = Vec::new();
+    for cell in cells {
+        let dir = CellDir::new(&opts.results, &exp.name, &cell.id);
+        if opts.force && dir.path.exists() {
+            std::fs::remove_dir_all(&dir.path).with_context(|| format!("removing {}", dir.path.display()))?;
+        }
+        if dir.is_done(exp.file.iterations)? {
+            eprintln!("skip {} seed {} (finished: {})", cell.label, cell.seed_index, dir.path.display());
+            continue;
+        }
+        loaded.push(data.get(&cell.dataset)?);
+        todo.push(cell);
+    }
+    let jobs = opts.jobs.clamp(1, todo.len().max(1));
+    let threads_per_job = (opts.threads / jobs).max(1);
+    let multi = MultiProgress::new();
+    let queue = Mutex::new(todo.into_iter().zip(loaded).collect::<Vec<(&Cell, Arc<LoadedData>)>>().into_iter());
+    let errors = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..jobs {
+            s.spawn(|| {
+                let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads_per_job).build() {
+                    Ok(p) => p,
+                    Err(e) => {
+                        errors.lock().expect("lock").push(anyhow!("thread pool: {e}"));
+                        return;
+                    }
+                };
+                loop {
+                    let next = queue.lock().expect("lock").next();
+                    let Some((cell, data)) = next else { break };
+                    if let Err(e) = pool.install(|| run_cell(exp, cell, &data, opts, threads_per_job, &multi)) {
+                        multi.println(format!("error: {e:#}")).ok();
+                        errors.lock().expect("lock").push(e);
+                    }
+                }
+            });
+        }
+    });
+    let errors = errors.into_inner().expect("lock");
+    match errors.len() {
+        0 => Ok(()),
+        n => Err(anyhow!("{n} cell(s) failed; finished cells are kept. First error: {:#}", errors.into_iter().next().expect("one error"))),
+    }
+}

@@ -1,0 +1,349 @@
+//! Experiment files: `experiments/NAME.toml`, parsed and validated with errors that name the
+//! file, the line and the key.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use optim_core::Init;
+use optim_core::synthetic::BlobsConfig;
+use serde::{Deserialize, Serialize};
+
+/// The whole experiment file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentFile {
+    /// One-line description shown by `runner list` and in reports.
+    #[serde(default)]
+    pub description: String,
+    /// Experiment seed; every cell's seed derives from it and the seed index.
+    #[serde(default)]
+    pub seed: u64,
+    /// Number of seeds per configuration (default 1).
+    #[serde(default = "one")]
+    pub seeds: usize,
+    /// Iterations (epochs) per cell.
+    pub iterations: usize,
+    /// Optional budget of cumulative update seconds per cell.
+    #[serde(default)]
+    pub max_seconds: Option<f64>,
+    /// Save a checkpoint every this many iterations (default 5) and at the end.
+    #[serde(default = "five")]
+    pub checkpoint_every: usize,
+    /// Test-accuracy targets for time-to-target statistics.
+    #[serde(default)]
+    pub targets: Vec<f64>,
+    /// The data.
+    pub dataset: DatasetSpec,
+    /// The network.
+    pub network: NetworkSpec,
+    /// The optimizers, each possibly a grid.
+    pub optimizers: Vec<toml::Spanned<toml::Table>>,
+}
+
+fn one() -> usize {
+    1
+}
+fn five() -> usize {
+    5
+}
+
+/// Which data a cell trains on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetSpec {
+    /// `mnist`, `fashion-mnist` or `synthetic`.
+    pub name: String,
+    /// Use only the first `train_samples` training samples (the paper's MNIST: 55000).
+    #[serde(default)]
+    pub train_samples: Option<usize>,
+    /// Use only the first `test_samples` test samples.
+    #[serde(default)]
+    pub test_samples: Option<usize>,
+    /// Parameters of the synthetic blobs (only with `name = "synthetic"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synthetic: Option<SyntheticSpec>,
+}
+
+/// The synthetic problem: blobs for training and an independent test draw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyntheticSpec {
+    /// The blobs (training samples, features, classes, separation).
+    #[serde(flatten)]
+    pub blobs: BlobsConfig,
+    /// Test samples (default 1000).
+    #[serde(default = "thousand")]
+    pub test_samples: usize,
+    /// Seed of the problem (default 0).
+    #[serde(default)]
+    pub seed: u64,
+}
+
+fn thousand() -> usize {
+    1000
+}
+
+/// The network: hidden widths (input and output come from the data) and initialisation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// Widths of the hidden layers, e.g. `[1000, 1000]`.
+    pub hidden: Vec<usize>,
+    /// Initialisation (default `{ kind = "normal", std = 0.1 }`).
+    #[serde(default)]
+    pub init: Init,
+}
+
+/// One `[[optimizers]]` entry split into its parts.
+#[derive(Debug, Clone)]
+pub struct OptimizerEntry {
+    /// Registry name.
+    pub name: String,
+    /// Display label (default: the name).
+    pub label: Option<String>,
+    /// Fixed hyper-parameters.
+    pub params: toml::Table,
+    /// Grid axes: key -> values.
+    pub grid: BTreeMap<String, Vec<toml::Value>>,
+    /// Byte range of the entry in the file, to locate keys in errors.
+    pub span: std::ops::Range<usize>,
+}
+
+/// A parsed experiment with its source, for error messages.
+#[derive(Debug, Clone)]
+pub struct Experiment {
+    /// Name (the file stem).
+    pub name: String,
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The source text.
+    pub source: String,
+    /// The parsed file.
+    pub file: ExperimentFile,
+    /// The optimizer entries.
+    pub optimizers: Vec<OptimizerEntry>,
+}
+
+impl Experiment {
+    /// Reads and validates `experiments/NAME.toml` under `root` (or a path to a file).
+    pub fn load(root: &Path, name_or_path: &str) -> Result<Self> {
+        let path = if name_or_path.ends_with(".toml") {
+            PathBuf::from(name_or_path)
+        } else {
+            root.join("experiments").join(format!("{name_or_path}.toml"))
+        };
+        if !path.exists() {
+            let names = list(root).unwrap_or_default().join(", ");
+            bail!("no experiment file {} (experiments available: {names})", path.display());
+        }
+        let source = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("experiment").to_owned();
+        Self::parse(name, path, source)
+    }
+
+    /// Parses experiment text.
+    pub fn parse(name: String, path: PathBuf, source: String) -> Result<Self> {
+        let file: ExperimentFile = toml::from_str(&source).map_err(|e| anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        let mut exp = Self {
+            name,
+            path,
+            source,
+            file,
+            optimizers: Vec::new(),
+        };
+        exp.optimizers = exp.file.optimizers.iter().map(|t| exp.split_entry(t)).collect::<Result<_>>()?;
+        exp.validate()?;
+        Ok(exp)
+    }
+
+    fn split_entry(&self, spanned: &toml::Spanned<toml::Table>) -> Result<OptimizerEntry> {
+        let span = spanned.span();
+        let mut params = spanned.get_ref().clone();
+        let name = match params.remove("name") {
+            Some(toml::Value::String(s)) => s,
+            Some(_) => return Err(self.key_error(&span, "name", "must be a string (an optimizer name; see `runner list`)")),
+            None => return Err(self.at(&span, "an [[optimizers]] entry needs `name = \"...\"` (see `runner list`)")),
+        };
+        let label = match params.remove("label") {
+            Some(toml::Value::String(s)) => Some(s),
+            Some(_) => return Err(self.key_error(&span, "label", "must be a string")),
+            None => None,
+        };
+        let mut grid = BTreeMap::new();
+        if let Some(g) = params.remove("grid") {
+            let toml::Value::Table(g) = g else {
+                return Err(self.key_error(&span, "grid", "must be a table of arrays, e.g. `grid = { lr = [1e-3, 1e-2] }`"));
+            };
+            for (k, v) in g {
+                match v {
+                    toml::Value::Array(values) if !values.is_empty() => {
+                        if params.contains_key(&k) {
+                            return Err(self.key_error(&span, &k, "is both fixed and a grid axis; keep one"));
+                        }
+                        grid.insert(k, values);
+                    }
+                    _ => return Err(self.key_error(&span, &k, "a grid axis must be a non-empty array of values")),
+                }
+            }
+        }
+        Ok(OptimizerEntry { name, label, params, grid, span })
+    }
+
+    fn validate(&self) -> Result<()> {
+        let f = &self.file;
+        let whole = 0..self.source.len();
+        if f.iterations == 0 {
+            return Err(self.key_error(&whole, "iterations", "must be at least 1"));
+        }
+        if f.seeds == 0 {
+            return Err(self.key_error(&whole, "seeds", "must be at least 1"));
+        }
+        if f.checkpoint_every == 0 {
+            return Err(self.key_error(&whole, "checkpoint_every", "must be at least 1"));
+        }
+        if let Some(s) = f.max_seconds
+            && !(s > 0.0)
+        {
+            return Err(self.key_error(&whole, "max_seconds", "must be positive"));
+        }
+        if let Some(t) = f.targets.iter().find(|t| !(0.0..=1.0).contains(*t)) {
+            return Err(self.key_error(&whole, "targets", &format!("accuracy targets lie in [0, 1], got {t}")));
+        }
+        if f.network.hidden.contains(&0) {
+            return Err(self.key_error(&whole, "hidden", "hidden widths must be positive"));
+        }
+        f.network.init.validate().map_err(|e| self.key_error(&whole, "init", &e.to_string()))?;
+        let ds = &f.dataset;
+        let known = crate::data::DATASETS;
+        if !known.contains(&ds.name.as_str()) {
+            return Err(self.key_error(&whole, "name", &format!("unknown dataset `{}`; valid: {}", ds.name, known.join(", "))));
+        }
+        if (ds.name == "synthetic") != ds.synthetic.is_some() {
+            return Err(self.key_error(&whole, "synthetic", "give `[dataset.synthetic]` exactly when `name = \"synthetic\"`"));
+        }
+        if self.optimizers.is_empty() {
+            return Err(self.at(&whole, "the experiment has no [[optimizers]] entry"));
+        }
+        Ok(())
+    }
+
+    /// 1-based line of byte offset `pos`.
+    fn line_of(&self, pos: usize) -> usize {
+        self.source[..pos.min(self.source.len())].matches('\n').count() + 1
+    }
+
+    /// An error about `key`, located on the line where the key is written within `span`.
+    pub fn key_error(&self, span: &std::ops::Range<usize>, key: &str, message: &str) -> anyhow::Error {
+        let text = &self.source[span.clone()];
+        let mut offset = 0;
+        for line in text.split_inclusive('\n') {
+            let t = line.trim_start();
+            let quoted = format!("\"{key}\"");
+            if let Some(rest) = t.strip_prefix(key).or_else(|| t.strip_prefix(quoted.as_str()))
+                && rest.trim_start().starts_with('=')
+            {
+                let line_no = self.line_of(span.start + offset);
+                return anyhow!("{}:{line_no}: key `{key}` {message}", self.path.display());
+            }
+            // Inline tables: `grid = { lr = [...] }`.
+            if let Some(idx) = find_inline_key(line, key) {
+                let line_no = self.line_of(span.start + offset + idx);
+                return anyhow!("{}:{line_no}: key `{key}` {message}", self.path.display());
+            }
+            offset += line.len();
+        }
+        let line_no = self.line_of(span.start);
+        anyhow!("{}:{line_no}: key `{key}` {message}", self.path.display())
+    }
+
+    /// An error located at the start of `span`.
+    pub fn at(&self, span: &std::ops::Range<usize>, message: &str) -> anyhow::Error {
+        anyhow!("{}:{}: {message}", self.path.display(), self.line_of(span.start))
+    }
+}
+
+fn find_inline_key(line: &str, key: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = line[from..].find(key) {
+        let at = from + i;
+        let before = line[..at].chars().next_back();
+        let after = line[at + key.len()..].trim_start();
+        if matches!(before, Some('{') | Some(' ') | Some(',')) && after.starts_with('=') {
+            return Some(at);
+        }
+        from = at + key.len();
+    }
+    None
+}
+
+/// Names of the experiment files under `root/experiments`.
+pub fn list(root: &Path) -> Result<Vec<String>> {
+    let dir = root.join("experiments");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let p = e.path();
+            (p.extension()? == "toml").then(|| p.file_stem()?.to_str().map(str::to_owned))?
+        })
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Experiment> {
+        Experiment::parse("t".into(), PathBuf::from("experiments/t.toml"), text.into())
+    }
+
+    const GOOD: &str = r#"
+iterations = 3
+[dataset]
+name = "synthetic"
+synthetic = { samples = 100, features = 5, classes = 3, separation = 1.0 }
+[network]
+hidden = [8]
+[[optimizers]]
+name = "adam"
+lr = 0.01
+grid = { batch_size = [16, 32] }
+"#;
+
+    #[test]
+    fn good_file_parses() {
+        let e = parse(GOOD).unwrap();
+        assert_eq!(e.optimizers.len(), 1);
+        assert_eq!(e.optimizers[0].grid["batch_size"].len(), 2);
+        assert_eq!(e.optimizers[0].params["lr"].as_float(), Some(0.01));
+    }
+
+    #[test]
+    fn unknown_top_level_key_names_line_and_key() {
+        let text = GOOD.replace("iterations = 3", "iterations = 3\nitertions = 4");
+        let msg = parse(&text).unwrap_err().to_string();
+        assert!(msg.contains("experiments/t.toml"), "{msg}");
+        assert!(msg.contains("line 3"), "{msg}");
+        assert!(msg.contains("itertions"), "{msg}");
+    }
+
+    #[test]
+    fn wrong_type_names_line_and_key() {
+        let text = GOOD.replace("iterations = 3", "iterations = \"three\"");
+        let msg = parse(&text).unwrap_err().to_string();
+        assert!(msg.contains("line 2") && msg.contains("iterations"), "{msg}");
+    }
+
+    #[test]
+    fn impossible_value_names_line_and_key() {
+        let text = GOOD.replace("hidden = [8]", "hidden = [0]");
+        let msg = parse(&text).unwrap_err().to_string();
+        assert!(msg.contains("t.toml:7") && msg.contains("hidden"), "{msg}");
+        let text = GOOD.replace("grid = { batch_size = [16, 32] }", "grid = { batch_size = [] }");
+        let msg = parse(&text).unwrap_err().to_string();
+        assert!(msg.contains("t.toml:11") && msg.contains("batch_size"), "{msg}");
+    }
+}

@@ -1,0 +1,193 @@
+//! `runner`: runs experiment matrices of optimizers, stores results, draws plots.
+//!
+//! ```text
+//! runner exp mnist            # run experiments/mnist.toml, write results/mnist/ and plots/mnist/
+//! runner plot mnist           # redraw plots/mnist/ from results/mnist/ without training
+//! runner list                 # optimizers, datasets, experiments
+//! ```
+
+mod cells;
+mod chart;
+mod data;
+mod execute;
+mod experiment;
+mod observers;
+mod plots;
+mod provenance;
+mod registry;
+mod results;
+mod stats;
+mod store;
+mod summary;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+
+use crate::experiment::Experiment;
+
+/// Train MLPs with dlADMM and its competitors on the same data, measure them side by side,
+/// and draw the result.
+#[derive(Parser)]
+#[command(name = "runner", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    #[command(flatten)]
+    paths: Paths,
+}
+
+/// Where things are.
+#[derive(Args, Clone)]
+struct Paths {
+    /// Project root holding experiments/ (default: the nearest ancestor of the current
+    /// directory that has one).
+    #[arg(long, global = true)]
+    root: Option<PathBuf>,
+    /// Results directory (default: <root>/results).
+    #[arg(long, global = true)]
+    results: Option<PathBuf>,
+    /// Plots directory (default: <root>/plots).
+    #[arg(long, global = true)]
+    plots: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run experiments/NAME.toml: every cell not yet finished, then the summary and plots.
+    Exp(ExpArgs),
+    /// Redraw the plots and summary of an experiment from stored results, without training.
+    Plot(PlotArgs),
+    /// List optimizers, datasets and experiments.
+    List,
+}
+
+#[derive(Args)]
+struct ExpArgs {
+    /// Experiment name (a file experiments/NAME.toml) or a path to a .toml file.
+    name: String,
+    /// Directory holding <dataset>/<file>.gz (default: $DLADMM_DATA, else the user cache,
+    /// downloading on first use).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// List the cells and which are finished, then stop.
+    #[arg(long)]
+    dry_run: bool,
+    /// Rerun finished cells from scratch.
+    #[arg(long)]
+    force: bool,
+    /// Threads in total (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Cells to run at once; threads are split between them (default 1: timings stay comparable).
+    #[arg(long, default_value_t = 1)]
+    jobs: usize,
+    /// What the band around each mean shows.
+    #[arg(long, value_enum, default_value_t)]
+    band: plots::Band,
+}
+
+#[derive(Args)]
+struct PlotArgs {
+    /// Experiment name.
+    name: String,
+    /// What the band around each mean shows.
+    #[arg(long, value_enum, default_value_t)]
+    band: plots::Band,
+}
+
+struct Layout {
+    root: PathBuf,
+    results: PathBuf,
+    plots: PathBuf,
+}
+
+fn layout(paths: &Paths) -> Result<Layout> {
+    let root = match &paths.root {
+        Some(r) => r.clone(),
+        None => {
+            let cwd = std::env::current_dir()?;
+            cwd.ancestors().find(|d| d.join("experiments").is_dir()).map(Path::to_path_buf).unwrap_or(cwd)
+        }
+    };
+    Ok(Layout {
+        results: paths.results.clone().unwrap_or_else(|| root.join("results")),
+        plots: paths.plots.clone().unwrap_or_else(|| root.join("plots")),
+        root,
+    })
+}
+
+fn finish(exp: &Experiment, cells: &[cells::Cell], layout: &Layout, band: plots::Band) -> Result<()> {
+    let results = results::read_all(&layout.results, &exp.name, cells)?;
+    if results.is_empty() {
+        anyhow::bail!("no results for experiment `{}` under {}; run `runner exp {}` first", exp.name, layout.results.display(), exp.name);
+    }
+    let rows = summary::summarise(&results, &exp.file.targets);
+    let dir = layout.results.join(&exp.name);
+    summary::write(&rows, &dir)?;
+    let out = layout.plots.join(&exp.name);
+    let written = plots::draw_all(&exp.name, &exp.file.description, &results, &out, band)?;
+    println!("\n{}", summary::markdown(&rows));
+    println!("results: {}  (summary.csv, summary.md, one directory per cell)", dir.display());
+    println!("plots:   {} ({} charts, PNG and SVG)", out.display(), written.len());
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let layout = layout(&cli.paths)?;
+    match cli.command {
+        Command::Exp(args) => {
+            let exp = Experiment::load(&layout.root, &args.name)?;
+            let cells = cells::expand(&exp)?;
+            if args.dry_run {
+                for c in &cells {
+                    let dir = store::CellDir::new(&layout.results, &exp.name, &c.id);
+                    let state = if dir.is_done(exp.file.iterations)? {
+                        "done".to_owned()
+                    } else if let Some((n, _)) = dir.checkpoints().pop() {
+                        format!("resumable at iteration {n}")
+                    } else {
+                        "to run".to_owned()
+                    };
+                    println!("{}  {:<50} seed {}  {state}", c.id, c.label, c.seed_index);
+                }
+                println!("{} cells", cells.len());
+                return Ok(());
+            }
+            let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+            let opts = execute::RunOptions {
+                root: layout.root.clone(),
+                results: layout.results.clone(),
+                force: args.force,
+                threads,
+                jobs: args.jobs,
+            };
+            let mut data = data::DataCache::new(args.data_dir);
+            let ran = execute::run_cells(&exp, &cells, &mut data, &opts);
+            // Plots and summary of whatever finished, even if a cell failed.
+            let drawn = finish(&exp, &cells, &layout, args.band);
+            ran?;
+            drawn
+        }
+        Command::Plot(args) => {
+            let exp = Experiment::load(&layout.root, &args.name)?;
+            let cells = cells::expand(&exp)?;
+            finish(&exp, &cells, &layout, args.band)
+        }
+        Command::List => {
+            println!("optimizers:");
+            for e in registry::REGISTRY {
+                println!("  {:<10} {}", e.name, e.description);
+            }
+            println!("datasets:\n  {}", data::DATASETS.join(", "));
+            println!("experiments ({}):", layout.root.join("experiments").display());
+            for name in experiment::list(&layout.root).context("listing experiments")? {
+                let desc = Experiment::load(&layout.root, &name).map(|e| e.file.description).unwrap_or_else(|e| format!("(invalid: {e})"));
+                println!("  {name:<20} {desc}");
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! Observers the runner plugs into the executor: metrics rows, checkpoints, progress.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use optim_core::{Control, IterationRecord, Observer, RunView, Termination};
+
+use crate::store::{CellDir, write_atomic};
+
+/// Fixed metric columns, before the optimizer's diagnostics.
+pub const BASE_COLUMNS: &[&str] = &[
+    "iteration",
+    "update_seconds",
+    "cumulative_seconds",
+    "train_loss",
+    "train_accuracy",
+    "test_loss",
+    "test_accuracy",
+];
+
+/// Appends one CSV row per iteration to `metrics.csv`, flushed at once.
+pub struct MetricsWriter {
+    file: File,
+}
+
+fn err(e: anyhow::Error) -> optim_core::OptimError {
+    optim_core::OptimError::Io(std::io::Error::other(format!("{e:#}")))
+}
+
+impl MetricsWriter {
+    /// Opens `path` for appending after keeping only its header and the rows of
+    /// iterations `< keep` (rows written after the last checkpoint are recomputed).
+    pub fn open(path: PathBuf, header: &[String], keep: usize) -> anyhow::Result<Self> {
+        let header_line = header.join(",");
+        let mut kept = vec![header_line.clone()];
+        if keep > 0 && path.exists() {
+            let f = File::open(&path).with_context(|| format!("reading {}", path.display()))?;
+            let mut lines = BufReader::new(f).lines();
+            let first = lines.next().transpose()?.unwrap_or_default();
+            anyhow::ensure!(first == header_line, "{}: its columns differ from this run's ({first} vs {header_line}); rerun with --force", path.display());
+            for (i, line) in lines.enumerate().take(keep) {
+                let line = line?;
+                let ok = line.split(',').count() == header.len() && line.split(',').next().and_then(|v| v.parse::<usize>().ok()) == Some(i);
+                anyhow::ensure!(ok, "{}: row {} is damaged; rerun with --force", path.display(), i + 2);
+                kept.push(line);
+            }
+            anyhow::ensure!(kept.len() == keep + 1, "{}: has {} rows, the checkpoint needs {keep}", path.display(), kept.len() - 1);
+        }
+        write_atomic(&path, |w| {
+            for l in &kept {
+                writeln!(w, "{l}")?;
+            }
+            Ok(())
+        })?;
+        let file = OpenOptions::new().append(true).open(&path).with_context(|| format!("opening {}", path.display()))?;
+        Ok(Self { file })
+    }
+
+    /// The CSV header for an optimizer reporting `diagnostics`.
+    pub fn header(diagnostics: &[String]) -> Vec<String> {
+        BASE_COLUMNS.iter().map(|s| s.to_string()).chain(diagnostics.iter().cloned()).collect()
+    }
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+impl Observer for MetricsWriter {
+    fn observe(&mut self, _run: &RunView<'_>, r: &IterationRecord) -> optim_core::Result<Control> {
+        let mut row = format!(
+            "{},{},{},{},{},{},{}",
+            r.iteration,
+            r.update_seconds,
+            r.cumulative_seconds,
+            r.train.loss,
+            r.train.accuracy,
+            opt(r.test.map(|t| t.loss)),
+            opt(r.test.map(|t| t.accuracy)),
+        );
+        for (_, v) in r.diagnostics.iter() {
+            row.push(',');
+            row.push_str(&v.to_string());
+        }
+        row.push('\n');
+        // One write call per row: a kill leaves at most a partial last row, which resume drops.
+        self.file.write_all(row.as_bytes())?;
+        self.file.flush()?;
+        Ok(Control::Continue)
+    }
+}
+
+/// Saves a checkpoint every `every` iterations and when the run ends.
+pub struct Checkpointer {
+    /// The cell's directory.
+    pub dir: CellDir,
+    /// Interval in iterations.
+    pub every: usize,
+}
+
+impl Observer for Checkpointer {
+    fn observe(&mut self, run: &RunView<'_>, _r: &IterationRecord) -> optim_core::Result<Control> {
+        if run.progress.next_iteration % self.every == 0 {
+            self.dir.save_checkpoint(run.model, run.optimizer, &run.progress).map_err(err)?;
+        }
+        Ok(Control::Continue)
+    }
+
+    fn finish(&mut self, run: &RunView<'_>, termination: &Termination) -> optim_core::Result<()> {
+        // A diverged state is not worth resuming from; the last good checkpoint stays.
+        if !matches!(termination, Termination::Diverged { .. }) {
+            self.dir.save_checkpoint(run.model, run.optimizer, &run.progress).map_err(err)?;
+        }
+        Ok(())
+    }
+}
+
+/// A progress bar for one cell.
+pub struct ProgressReporter {
+    bar: ProgressBar,
+}
+
+impl ProgressReporter {
+    /// A bar for `total` iterations starting at `start`, labelled `prefix`.
+    pub fn new(multi: &indicatif::MultiProgress, prefix: String, start: usize, total: usize) -> Self {
+        let bar = multi.add(ProgressBar::new(total as u64));
+        bar.set_style(
+            ProgressStyle::with_template("{prefix:40!} {bar:25.cyan/blue} {pos:>4}/{len:4} {elapsed_precise} {msg}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.set_prefix(prefix);
+        bar.set_position(start as u64);
+        Self { bar }
+    }
+}
+
+impl Observer for ProgressReporter {
+    fn observe(&mut self, _run: &RunView<'_>, r: &IterationRecord) -> optim_core::Result<Control> {
+        self.bar.set_position(r.iteration as u64 + 1);
+        let test = r.test.map(|t| format!("test acc {:.4}", t.accuracy)).unwrap_or_default();
+        self.bar.set_message(format!("train loss {:.4} {test} {:.2} s/it", r.train.loss, r.update_seconds));
+        Ok(Control::Continue)
+    }
+
+    fn finish(&mut self, _run: &RunView<'_>, termination: &Termination) -> optim_core::Result<()> {
+        let status = match termination {
+            Termination::Completed => "done".to_owned(),
+            Termination::TimeBudget => "time budget used".to_owned(),
+            Termination::Diverged { iteration, what } => format!("DIVERGED at iteration {iteration} ({what})"),
+            Termination::Stopped { reason } => format!("stopped: {reason}"),
+        };
+        self.bar.finish_with_message(format!("{} | {status}", self.bar.message()));
+        Ok(())
+    }
+}

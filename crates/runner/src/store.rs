@@ -1,0 +1,173 @@
+//! The results store: one directory per cell under `results/<experiment>/<cell id>/`.
+//!
+//! ```text
+//! config.json      resolved configuration and provenance (written before the first iteration)
+//! metrics.csv      one row per finished iteration, appended as the run goes
+//! checkpoint-N/    model.bin, optimizer.bin, progress.json after N iterations (the newest kept)
+//! status.json      how the run ended (present only when it ended)
+//! ```
+//! Every file is written to a temporary name in the same directory and renamed into place,
+//! so a run killed at any moment leaves each file either old or new, never half written.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use optim_core::{Mlp, Optimizer, Progress, Termination};
+use serde::{Deserialize, Serialize};
+
+/// Writes `bytes` to `path` atomically (temporary file in the same directory, fsync, rename).
+pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    let dir = path.parent().context("path without a directory")?;
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(dir)
+        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+    {
+        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+        write(&mut w)?;
+        w.flush()?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).with_context(|| format!("renaming into {}", path.display()))?;
+    Ok(())
+}
+
+/// Writes `value` as pretty JSON atomically.
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    write_atomic(path, |w| Ok(serde_json::to_writer_pretty(w, value)?))
+}
+
+/// How a cell ended, as stored in `status.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Status {
+    /// Why the run ended.
+    pub termination: Termination,
+    /// Iterations done and update seconds.
+    pub progress: Progress,
+    /// The iteration budget the run was given.
+    pub iterations: usize,
+}
+
+/// One cell's directory.
+#[derive(Debug, Clone)]
+pub struct CellDir {
+    /// The directory.
+    pub path: PathBuf,
+}
+
+impl CellDir {
+    /// The directory of cell `id` of experiment `experiment` under `results`.
+    pub fn new(results: &Path, experiment: &str, id: &str) -> Self {
+        Self {
+            path: results.join(experiment).join(id),
+        }
+    }
+
+    /// `metrics.csv`.
+    pub fn metrics(&self) -> PathBuf {
+        self.path.join("metrics.csv")
+    }
+
+    /// `config.json`.
+    pub fn config(&self) -> PathBuf {
+        self.path.join("config.json")
+    }
+
+    /// `status.json`.
+    pub fn status_path(&self) -> PathBuf {
+        self.path.join("status.json")
+    }
+
+    /// The stored status, if the run ended.
+    pub fn status(&self) -> Result<Option<Status>> {
+        let p = self.status_path();
+        if !p.exists() {
+            return Ok(None);
+        }
+        let text = fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+        Ok(Some(serde_json::from_str(&text).with_context(|| format!("parsing {}", p.display()))?))
+    }
+
+    /// True if the cell needs no more work for a budget of `iterations`.
+    pub fn is_done(&self, iterations: usize) -> Result<bool> {
+        Ok(match self.status()? {
+            None => false,
+            Some(s) => match s.termination {
+                Termination::Completed => s.progress.next_iteration >= iterations,
+                _ => true,
+            },
+        })
+    }
+
+    /// Checkpoints present, newest last, as (iterations done, directory).
+    pub fn checkpoints(&self) -> Vec<(usize, PathBuf)> {
+        let mut found: Vec<(usize, PathBuf)> = fs::read_dir(&self.path)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let name = e.file_name().into_string().ok()?;
+                let n = name.strip_prefix("checkpoint-")?.parse().ok()?;
+                e.path().join("progress.json").exists().then(|| (n, e.path()))
+            })
+            .collect();
+        found.sort();
+        found
+    }
+
+    /// Saves model, optimizer state and progress as `checkpoint-N/`, then removes older ones.
+    ///
+    /// The files go into a hidden temporary directory that is renamed as a whole, so a
+    /// checkpoint directory either holds all three files or does not exist.
+    pub fn save_checkpoint(&self, model: &Mlp, optimizer: &dyn Optimizer, progress: &Progress) -> Result<()> {
+        let n = progress.next_iteration;
+        let final_dir = self.path.join(format!("checkpoint-{n}"));
+        if final_dir.exists() {
+            return Ok(());
+        }
+        let tmp = tempfile::Builder::new().prefix(".tmp-checkpoint-").tempdir_in(&self.path)?;
+        write_atomic(&tmp.path().join("model.bin"), |w| Ok(optim_core::checkpoint::write(model, w)?))?;
+        write_atomic(&tmp.path().join("optimizer.bin"), |w| Ok(optimizer.save_state(w)?))?;
+        write_json(&tmp.path().join("progress.json"), progress)?;
+        let tmp_path = tmp.keep();
+        fs::rename(&tmp_path, &final_dir).with_context(|| format!("renaming checkpoint into {}", final_dir.display()))?;
+        for (m, old) in self.checkpoints() {
+            if m < n {
+                fs::remove_dir_all(&old).ok();
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes leftovers of interrupted writes (temporary files and directories).
+    pub fn clean_temporaries(&self) {
+        for e in fs::read_dir(&self.path).into_iter().flatten().flatten() {
+            if e.file_name().to_string_lossy().starts_with(".tmp-") {
+                let p = e.path();
+                if p.is_dir() {
+                    fs::remove_dir_all(&p).ok();
+                } else {
+                    fs::remove_file(&p).ok();
+                }
+            }
+        }
+    }
+}
+
+/// Reads a checkpoint's model and progress and restores the optimizer state.
+pub fn load_checkpoint(dir: &Path, optimizer: &mut dyn Optimizer, train: &optim_core::Dataset) -> Result<(Mlp, Progress)> {
+    let read = |name: &str| -> Result<fs::File> {
+        let p = dir.join(name);
+        fs::File::open(&p).with_context(|| format!("opening {}", p.display()))
+    };
+    let model: Mlp = optim_core::checkpoint::read(&mut std::io::BufReader::new(read("model.bin")?))
+        .with_context(|| format!("reading {}", dir.join("model.bin").display()))?;
+    optimizer
+        .load_state(&mut std::io::BufReader::new(read("optimizer.bin")?), &model, train)
+        .with_context(|| format!("reading {}", dir.join("optimizer.bin").display()))?;
+    let progress: Progress = serde_json::from_reader(read("progress.json")?).with_context(|| format!("reading {}", dir.join("progress.json").display()))?;
+    Ok((model, progress))
+}
