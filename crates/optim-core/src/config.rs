@@ -16,6 +16,12 @@ use crate::rule::UpdateRule;
 pub trait MethodConfig: Serialize + DeserializeOwned + Default + Debug + Clone {
     /// Checks every value once and builds the optimizer.
     fn build(&self) -> Result<Box<dyn Optimizer>>;
+
+    /// The configuration with every value that depends on others (a variant's defaults,
+    /// say) filled in: what results record as the effective hyper-parameters.
+    fn resolved(&self) -> Self {
+        self.clone()
+    }
 }
 
 /// Hyper-parameters of a per-tensor update rule (SGD, Adam, ...); the runner pairs them with

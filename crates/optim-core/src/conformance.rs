@@ -57,12 +57,8 @@ pub type Factory<'a> = &'a dyn Fn() -> Box<dyn Optimizer>;
 impl Conformance {
     fn problem(&self) -> (Dataset, Mlp) {
         let data = blobs(&self.data, self.seed);
-        let model = Mlp::new(
-            &self.widths,
-            &self.init,
-            &mut rng_for(self.seed, Stream::Init, 0),
-        )
-        .expect("valid test network");
+        let model =
+            Mlp::new(&self.widths, &self.init, &mut rng_for(self.seed, Stream::Init, 0)).expect("valid test network");
         (data, model)
     }
 
@@ -98,8 +94,7 @@ impl Conformance {
     fn fresh_run(&self, make: Factory<'_>, iterations: usize) -> (Mlp, Vec<IterationRecord>) {
         let (data, mut model) = self.problem();
         let mut opt = make();
-        opt.initialize(&model, &data, self.seed)
-            .expect("initialize");
+        opt.initialize(&model, &data, self.seed).expect("initialize");
         let (termination, records) = self.run(opt.as_mut(), &mut model, &data, 0, iterations);
         assert_eq!(termination, Termination::Completed, "the run must complete");
         (model, records)
@@ -136,9 +131,7 @@ impl Conformance {
 
         let (data, mut model) = self.problem();
         let mut first = make();
-        first
-            .initialize(&model, &data, self.seed)
-            .expect("initialize");
+        first.initialize(&model, &data, self.seed).expect("initialize");
         self.run(first.as_mut(), &mut model, &data, 0, split);
         let mut state = Vec::new();
         first.save_state(&mut state).expect("save state");
@@ -152,10 +145,7 @@ impl Conformance {
             .expect("load state");
         let (termination, resumed) = self.run(second.as_mut(), &mut model, &data, split, total);
         assert_eq!(termination, Termination::Completed);
-        assert_eq!(
-            model, straight_model,
-            "resumed run ends with different parameters"
-        );
+        assert_eq!(model, straight_model, "resumed run ends with different parameters");
         for (a, b) in straight[split..].iter().zip(&resumed) {
             assert_eq!(a.iteration, b.iteration);
             assert_eq!(

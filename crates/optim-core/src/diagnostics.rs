@@ -27,10 +27,7 @@ impl Diagnostics {
 
     /// Name of the first non-finite value, if any.
     pub fn first_non_finite(&self) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(_, v)| !v.is_finite())
-            .map(|(n, _)| n.as_str())
+        self.0.iter().find(|(_, v)| !v.is_finite()).map(|(n, _)| n.as_str())
     }
 
     /// Iterates over the pairs.

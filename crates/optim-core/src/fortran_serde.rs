@@ -64,9 +64,6 @@ pub mod vec {
 
     /// Deserializes matrices into column-major storage.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Array2<f32>>, D::Error> {
-        Ok(Vec::<WrapOwned>::deserialize(d)?
-            .into_iter()
-            .map(|w| w.0)
-            .collect())
+        Ok(Vec::<WrapOwned>::deserialize(d)?.into_iter().map(|w| w.0).collect())
     }
 }

@@ -5,6 +5,7 @@ use std::io::{Read, Write};
 
 use ndarray::ShapeBuilder;
 use rand::seq::SliceRandom;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint;
@@ -66,13 +67,14 @@ pub struct GradientMethod<R: UpdateRule> {
     batch: BatchConfig,
     seed: u64,
     states: Vec<R::State>,
-    steps: u64,
+    lengths: Vec<usize>,
 }
 
 #[derive(Serialize, Deserialize)]
 struct SavedState<V> {
     seed: u64,
-    steps: u64,
+    /// Length of each tensor, checked against the model on load.
+    lengths: Vec<usize>,
     states: V,
 }
 
@@ -85,7 +87,7 @@ impl<R: UpdateRule> GradientMethod<R> {
             batch,
             seed: 0,
             states: Vec::new(),
-            steps: 0,
+            lengths: Vec::new(),
         })
     }
 
@@ -98,12 +100,8 @@ impl<R: UpdateRule> GradientMethod<R> {
 impl<R: UpdateRule> Optimizer for GradientMethod<R> {
     fn initialize(&mut self, model: &Mlp, _train: &Dataset, seed: u64) -> Result<()> {
         self.seed = seed;
-        self.steps = 0;
-        self.states = model
-            .tensors()
-            .iter()
-            .map(|t| self.rule.init_state(t.len()))
-            .collect();
+        self.lengths = model.tensors().iter().map(|t| t.len()).collect();
+        self.states = model.tensors().iter().map(|t| self.rule.init_state(t.len())).collect();
         Ok(())
     }
 
@@ -120,42 +118,46 @@ impl<R: UpdateRule> Optimizer for GradientMethod<R> {
         let mut x = ndarray::Array2::<f32>::zeros((features, batch_size.min(CHUNK)).f());
         let mut labels = Vec::with_capacity(batch_size.min(CHUNK));
         let (mut loss_sum, mut updates, mut grad_norm_sq) = (0.0f64, 0usize, 0.0f64);
-        for batch in order.chunks(batch_size) {
+        let batches = order.chunks(batch_size).count();
+        for (b, batch) in order.chunks(batch_size).enumerate() {
             let scale = self.batch.reduction.scale(batch.len());
-            grads.tensors_mut().into_iter().for_each(|g| g.fill(0.0));
-            for chunk in batch.chunks(CHUNK) {
+            for (c, chunk) in batch.chunks(CHUNK).enumerate() {
+                let accumulate = c > 0;
                 let loss = if is_contiguous(chunk) {
                     let (s, e) = (chunk[0], chunk[chunk.len() - 1] + 1);
-                    model.accumulate_gradients(
+                    model.gradients_into(
                         &train.feature_columns(s, e),
                         &train.labels[s..e],
                         scale,
                         &mut grads,
+                        accumulate,
                     )
                 } else {
                     gather(train, chunk, &mut x, &mut labels);
                     let xv = x.slice(ndarray::s![.., ..chunk.len()]);
-                    model.accumulate_gradients(&xv, &labels, scale, &mut grads)
+                    model.gradients_into(&xv, &labels, scale, &mut grads, accumulate)
                 };
                 loss_sum += loss;
             }
-            grad_norm_sq = grads
-                .tensors()
-                .iter()
-                .flat_map(|t| t.iter())
-                .map(|&g| f64::from(g) * f64::from(g))
-                .sum();
-            for ((p, g), s) in model
-                .tensors_mut()
-                .into_iter()
-                .zip(grads.tensors())
-                .zip(&mut self.states)
-            {
-                self.rule.update(p, g, s);
+            if b + 1 == batches {
+                grad_norm_sq = grads
+                    .tensors()
+                    .iter()
+                    .flat_map(|t| t.iter())
+                    .map(|&g| f64::from(g) * f64::from(g))
+                    .sum();
             }
+            // Tensors are independent: update them in parallel (the largest alone on one
+            // thread while the others share the rest).
+            let rule = &self.rule;
+            model
+                .tensors_mut()
+                .into_par_iter()
+                .zip(grads.tensors().into_par_iter())
+                .zip(self.states.par_iter_mut())
+                .for_each(|((p, g), s)| rule.update(p, g, s));
             updates += 1;
         }
-        self.steps += updates as u64;
         let mean_loss = loss_sum / n.max(1) as f64;
         if !mean_loss.is_finite() {
             return Err(OptimError::NonFinite {
@@ -167,21 +169,20 @@ impl<R: UpdateRule> Optimizer for GradientMethod<R> {
         }
         let mut d = Diagnostics::new();
         d.push("batch_loss", mean_loss);
+        // The norm of the epoch's last mini-batch gradient: one cheap pass, not one per batch.
         d.push("grad_norm", grad_norm_sq.sqrt());
         d.push("updates", updates as f64);
         Ok(d)
     }
 
     fn diagnostic_names(&self) -> Vec<String> {
-        ["batch_loss", "grad_norm", "updates"]
-            .map(String::from)
-            .to_vec()
+        ["batch_loss", "grad_norm", "updates"].map(String::from).to_vec()
     }
 
     fn save_state(&self, out: &mut dyn Write) -> Result<()> {
         let saved = SavedState {
             seed: self.seed,
-            steps: self.steps,
+            lengths: self.lengths.clone(),
             states: &self.states,
         };
         checkpoint::write(&saved, out)
@@ -189,15 +190,15 @@ impl<R: UpdateRule> Optimizer for GradientMethod<R> {
 
     fn load_state(&mut self, input: &mut dyn Read, model: &Mlp, _train: &Dataset) -> Result<()> {
         let saved: SavedState<Vec<R::State>> = checkpoint::read(input)?;
-        if saved.states.len() != model.tensors().len() {
+        let lengths: Vec<usize> = model.tensors().iter().map(|t| t.len()).collect();
+        if saved.states.len() != lengths.len() || saved.lengths != lengths {
             return Err(OptimError::Checkpoint(format!(
-                "state holds {} tensors, the model has {}",
-                saved.states.len(),
-                model.tensors().len()
+                "the state is for tensors of lengths {:?}, the model has {lengths:?}",
+                saved.lengths
             )));
         }
         self.seed = saved.seed;
-        self.steps = saved.steps;
+        self.lengths = saved.lengths;
         self.states = saved.states;
         Ok(())
     }

@@ -45,12 +45,7 @@ impl Init {
     }
 
     /// Draws a weight matrix `(fan_out, fan_in)` (column-major) and a bias vector.
-    pub fn draw<R: Rng + ?Sized>(
-        &self,
-        fan_out: usize,
-        fan_in: usize,
-        rng: &mut R,
-    ) -> (Array2<f32>, Array1<f32>) {
+    pub fn draw<R: Rng + ?Sized>(&self, fan_out: usize, fan_in: usize, rng: &mut R) -> (Array2<f32>, Array1<f32>) {
         let (w_std, b_std) = match *self {
             Init::Normal { std } => (std, std),
             Init::KaimingNormal => ((2.0 / fan_in as f32).sqrt(), 0.0),

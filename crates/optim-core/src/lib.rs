@@ -38,9 +38,7 @@ pub use config::{MethodConfig, RuleConfig};
 pub use dataset::Dataset;
 pub use diagnostics::Diagnostics;
 pub use error::{OptimError, Result};
-pub use executor::{
-    Budget, Control, Executor, History, IterationRecord, Observer, Progress, RunView, Termination,
-};
+pub use executor::{Budget, Control, Executor, History, IterationRecord, Observer, Progress, RunView, Termination};
 pub use gradient_method::{BatchConfig, GradientMethod};
 pub use init::Init;
 pub use loss::Reduction;

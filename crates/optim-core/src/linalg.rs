@@ -41,13 +41,7 @@ fn as_faer_mut<'a>(a: &'a mut ArrayViewMut2<'_, f32>) -> MatMut<'a, f32> {
 ///
 /// # Panics
 /// If the shapes do not agree: shapes are fixed by the code, never by user input.
-pub fn gemm(
-    beta: f32,
-    c: &mut ArrayViewMut2<'_, f32>,
-    alpha: f32,
-    a: &ArrayView2<'_, f32>,
-    b: &ArrayView2<'_, f32>,
-) {
+pub fn gemm(beta: f32, c: &mut ArrayViewMut2<'_, f32>, alpha: f32, a: &ArrayView2<'_, f32>, b: &ArrayView2<'_, f32>) {
     assert_eq!(a.ncols(), b.nrows(), "inner dimensions of a product");
     assert_eq!((a.nrows(), b.ncols()), c.dim(), "output shape of a product");
     let accum = if beta == 0.0 {
@@ -99,13 +93,7 @@ mod tests {
     fn accumulate_adds_to_output() {
         let a = array![[1.0f32, 2.0], [3.0, 4.0]];
         let mut c = Array2::from_elem((2, 2), 1.0f32);
-        gemm(
-            1.0,
-            &mut c.view_mut(),
-            2.0,
-            &a.view(),
-            &Array2::eye(2).view(),
-        );
+        gemm(1.0, &mut c.view_mut(), 2.0, &a.view(), &Array2::eye(2).view());
         assert_eq!(c, array![[3.0, 5.0], [7.0, 9.0]]);
     }
 }

@@ -56,11 +56,7 @@ pub fn cross_entropy_grad(
     grad: &mut ArrayViewMut2<'_, f32>,
 ) -> f64 {
     let mut total = 0.0f64;
-    for ((z, mut g), &y) in logits
-        .axis_iter(Axis(1))
-        .zip(grad.axis_iter_mut(Axis(1)))
-        .zip(labels)
-    {
+    for ((z, mut g), &y) in logits.axis_iter(Axis(1)).zip(grad.axis_iter_mut(Axis(1))).zip(labels) {
         let (max, lse) = log_sum_exp(z.iter().copied());
         let norm = (max - lse).exp();
         Zip::from(&mut g)

@@ -99,10 +99,7 @@ impl Mlp {
 
     /// Total number of trainable scalars.
     pub fn num_parameters(&self) -> usize {
-        self.layers
-            .iter()
-            .map(|l| l.weight.len() + l.bias.len())
-            .sum()
+        self.layers.iter().map(|l| l.weight.len() + l.bias.len()).sum()
     }
 
     /// Parameter tensors as flat slices in storage order: `W_1, b_1, W_2, b_2, ...`.
@@ -111,12 +108,8 @@ impl Mlp {
             .iter()
             .flat_map(|l| {
                 [
-                    l.weight
-                        .as_slice_memory_order()
-                        .expect("parameters are contiguous"),
-                    l.bias
-                        .as_slice_memory_order()
-                        .expect("parameters are contiguous"),
+                    l.weight.as_slice_memory_order().expect("parameters are contiguous"),
+                    l.bias.as_slice_memory_order().expect("parameters are contiguous"),
                 ]
             })
             .collect()
@@ -128,12 +121,8 @@ impl Mlp {
             .iter_mut()
             .flat_map(|l| {
                 [
-                    l.weight
-                        .as_slice_memory_order_mut()
-                        .expect("parameters are contiguous"),
-                    l.bias
-                        .as_slice_memory_order_mut()
-                        .expect("parameters are contiguous"),
+                    l.weight.as_slice_memory_order_mut().expect("parameters are contiguous"),
+                    l.bias.as_slice_memory_order_mut().expect("parameters are contiguous"),
                 ]
             })
             .collect()
@@ -187,22 +176,26 @@ impl Mlp {
 
     /// Adds `scale * grad(sum of cross-entropies over the columns of x)` to `grads` and
     /// returns the summed loss. Back-propagation; `grads` must have this network's shape.
-    pub fn accumulate_gradients(
+    pub fn accumulate_gradients(&self, x: &ArrayView2<'_, f32>, labels: &[u32], scale: f32, grads: &mut Mlp) -> f64 {
+        self.gradients_into(x, labels, scale, grads, true)
+    }
+
+    /// Like [`Mlp::accumulate_gradients`], but with `accumulate = false` overwrites `grads`
+    /// instead of adding to it (which spares zeroing them first).
+    pub fn gradients_into(
         &self,
         x: &ArrayView2<'_, f32>,
         labels: &[u32],
         scale: f32,
         grads: &mut Mlp,
+        accumulate: bool,
     ) -> f64 {
+        let beta = if accumulate { 1.0 } else { 0.0 };
         let depth = self.layers.len();
         // activations[l] = a_l (a_0 = x is borrowed, not stored).
         let mut activations: Vec<Array2<f32>> = Vec::with_capacity(depth);
         for (l, layer) in self.layers.iter().enumerate() {
-            let input = if l == 0 {
-                x.view()
-            } else {
-                activations[l - 1].view()
-            };
+            let input = if l == 0 { x.view() } else { activations[l - 1].view() };
             let mut z = zeros(layer.weight.nrows(), input.ncols());
             gemm(0.0, &mut z.view_mut(), 1.0, &layer.weight.view(), &input);
             add_bias(&mut z.view_mut(), &layer.bias, l + 1 < depth);
@@ -212,32 +205,25 @@ impl Mlp {
         let mut delta = zeros(logits.nrows(), logits.ncols());
         let loss = cross_entropy_grad(&logits.view(), labels, scale, &mut delta.view_mut());
         for l in (0..depth).rev() {
-            let input = if l == 0 {
-                x.view()
-            } else {
-                activations[l - 1].view()
-            };
+            let input = if l == 0 { x.view() } else { activations[l - 1].view() };
             let g = &mut grads.layers[l];
-            gemm(
-                1.0,
-                &mut g.weight.view_mut(),
-                1.0,
-                &delta.view(),
-                &input.t(),
-            );
-            g.bias += &delta.sum_axis(Axis(1));
+            gemm(beta, &mut g.weight.view_mut(), 1.0, &delta.view(), &input.t());
+            let bias_grad = delta.sum_axis(Axis(1));
+            if accumulate {
+                g.bias += &bias_grad;
+            } else {
+                g.bias.assign(&bias_grad);
+            }
             if l > 0 {
                 let w = &self.layers[l].weight;
                 let mut back = zeros(w.ncols(), delta.ncols());
                 gemm(0.0, &mut back.view_mut(), 1.0, &w.t(), &delta.view());
                 // ReLU'(z) = 1 where the activation is positive.
-                Zip::from(&mut back)
-                    .and(&activations[l - 1])
-                    .for_each(|d, &a| {
-                        if a <= 0.0 {
-                            *d = 0.0;
-                        }
-                    });
+                Zip::from(&mut back).and(&activations[l - 1]).for_each(|d, &a| {
+                    if a <= 0.0 {
+                        *d = 0.0;
+                    }
+                });
                 delta = back;
             }
         }

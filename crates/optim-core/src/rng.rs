@@ -11,16 +11,17 @@ pub type Rng = ChaCha8Rng;
 #[repr(u64)]
 pub enum Stream {
     /// Network initialisation.
-    Init = 1,
+    Init = 1 << 32,
     /// Mini-batch shuffling (the epoch is added to the stream number).
-    Shuffle = 1 << 32,
+    Shuffle = 2 << 32,
     /// Synthetic data generation.
-    Data = 2,
+    Data = 3 << 32,
     /// Anything an optimizer draws for itself.
-    Optimizer = 3,
+    Optimizer = 4 << 32,
 }
 
-/// A generator for `stream` (plus `offset`, e.g. an epoch) of the run seeded with `seed`.
+/// A generator for `stream` (plus `offset`, e.g. an epoch, below 2^32) of the run seeded
+/// with `seed`. Streams are 2^32 apart, so offsets never make two purposes share a stream.
 pub fn rng_for(seed: u64, stream: Stream, offset: u64) -> Rng {
     let mut rng = Rng::seed_from_u64(seed);
     rng.set_stream(stream as u64 + offset);

@@ -87,13 +87,25 @@ pub fn expand(exp: &Experiment) -> Result<Vec<Cell>> {
                 let key = msg
                     .strip_prefix("key `")
                     .and_then(|r| r.split('`').next())
-                    .or_else(|| msg.split("invalid value for `").nth(1).and_then(|r| r.split('`').next()))
+                    .or_else(|| {
+                        msg.split("invalid value for `")
+                            .nth(1)
+                            .and_then(|r| r.split('`').next())
+                    })
                     .unwrap_or("name")
                     .to_owned();
-                exp.key_error(&entry.span, key.split('.').next().unwrap_or(&key), &format!("in optimizer `{}`: {msg}", entry.name))
+                exp.key_error(
+                    &entry.span,
+                    key.split('.').next().unwrap_or(&key),
+                    &format!("in optimizer `{}`: {msg}", entry.name),
+                )
             })?;
             let base = entry.label.clone().unwrap_or_else(|| entry.name.clone());
-            let label = if varied.is_empty() { base } else { format!("{base} {}", varied.join(" ")) };
+            let label = if varied.is_empty() {
+                base
+            } else {
+                format!("{base} {}", varied.join(" "))
+            };
             for seed_index in 0..exp.file.seeds {
                 let seed = derive_seed(exp.file.seed, seed_index);
                 let identity = Identity {
@@ -123,7 +135,11 @@ pub fn expand(exp: &Experiment) -> Result<Vec<Cell>> {
     let mut seen = std::collections::HashSet::new();
     for c in &cells {
         if !seen.insert(&c.id) {
-            return Err(anyhow!("{}: two cells have the same configuration ({}); remove the duplicate", exp.path.display(), c.label));
+            return Err(anyhow!(
+                "{}: two cells have the same configuration ({}); remove the duplicate",
+                exp.path.display(),
+                c.label
+            ));
         }
     }
     Ok(cells)

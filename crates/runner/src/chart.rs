@@ -83,7 +83,11 @@ pub struct Chart {
 }
 
 fn transform(v: f64, log: bool) -> f64 {
-    if log { if v > 0.0 { v.log10() } else { f64::NAN } } else { v }
+    if log {
+        if v > 0.0 { v.log10() } else { f64::NAN }
+    } else {
+        v
+    }
 }
 
 impl Chart {
@@ -141,13 +145,21 @@ impl Chart {
         let root = match &self.subtitle {
             Some(sub) => {
                 let (top, rest) = root.split_vertically(30);
-                top.draw(&Text::new(sub.clone(), (70, 8), ("sans-serif", 16).into_font().color(&RGBColor(90, 90, 90))))?;
+                top.draw(&Text::new(
+                    sub.clone(),
+                    (70, 8),
+                    ("sans-serif", 16).into_font().color(&RGBColor(90, 90, 90)),
+                ))?;
                 rest
             }
             None => root,
         };
         let Some((x0, x1, y0, y1)) = self.bounds() else {
-            root.draw(&Text::new(format!("{}: no data", self.title), (50, 50), ("sans-serif", 24)))?;
+            root.draw(&Text::new(
+                format!("{}: no data", self.title),
+                (50, 50),
+                ("sans-serif", 24),
+            ))?;
             root.present()?;
             return Ok(());
         };

@@ -12,8 +12,12 @@ use serde::Serialize;
 
 use crate::experiment::DatasetSpec;
 
-/// Dataset names an experiment may use.
-pub const DATASETS: &[&str] = &["mnist", "fashion-mnist", "synthetic"];
+/// Dataset names an experiment may use: the published ones and `synthetic`.
+pub fn names() -> Vec<&'static str> {
+    let mut names = datasets::available();
+    names.push("synthetic");
+    names
+}
 
 /// Train and test splits with what provenance needs.
 #[derive(Debug)]
@@ -76,7 +80,8 @@ impl DataCache {
                 }
             }
             None => {
-                let loaded = datasets::load(&spec.name, &self.source).with_context(|| format!("loading dataset `{}`", spec.name))?;
+                let loaded = datasets::load(&spec.name, &self.source)
+                    .with_context(|| format!("loading dataset `{}`", spec.name))?;
                 LoadedData {
                     train: loaded.train,
                     test: loaded.test,
@@ -92,10 +97,16 @@ impl DataCache {
             }
         };
         if let Some(n) = spec.train_samples {
-            data.train = data.train.first(n).with_context(|| format!("dataset.train_samples = {n}"))?;
+            data.train = data
+                .train
+                .first(n)
+                .with_context(|| format!("dataset.train_samples = {n}"))?;
         }
         if let Some(n) = spec.test_samples {
-            data.test = data.test.first(n).with_context(|| format!("dataset.test_samples = {n}"))?;
+            data.test = data
+                .test
+                .first(n)
+                .with_context(|| format!("dataset.test_samples = {n}"))?;
         }
         let data = Arc::new(data);
         self.loaded.insert(key, data.clone());

@@ -52,7 +52,14 @@ pub fn widths(cell: &Cell, data: &LoadedData) -> Vec<usize> {
 }
 
 /// Runs one cell to its budget, resuming from its newest checkpoint if it has one.
-pub fn run_cell(exp: &Experiment, cell: &Cell, data: &LoadedData, opts: &RunOptions, threads: usize, multi: &MultiProgress) -> Result<Status> {
+pub fn run_cell(
+    exp: &Experiment,
+    cell: &Cell,
+    data: &LoadedData,
+    opts: &RunOptions,
+    threads: usize,
+    multi: &MultiProgress,
+) -> Result<Status> {
     let dir = CellDir::new(&opts.results, &exp.name, &cell.id);
     let iterations = exp.file.iterations;
     std::fs::create_dir_all(&dir.path).with_context(|| format!("creating {}", dir.path.display()))?;
@@ -63,8 +70,11 @@ pub fn run_cell(exp: &Experiment, cell: &Cell, data: &LoadedData, opts: &RunOpti
         Some((_, ckpt)) => crate::store::load_checkpoint(&ckpt, optimizer.as_mut(), &data.train)
             .with_context(|| format!("resuming cell {} from {}", cell.id, ckpt.display()))?,
         None => {
-            let model = Mlp::new(&widths, &cell.network.init, &mut rng_for(cell.seed, Stream::Init, 0)).map_err(|e| anyhow!("{e}"))?;
-            optimizer.initialize(&model, &data.train, cell.seed).map_err(|e| anyhow!("initializing {}: {e}", cell.label))?;
+            let model = Mlp::new(&widths, &cell.network.init, &mut rng_for(cell.seed, Stream::Init, 0))
+                .map_err(|e| anyhow!("{e}"))?;
+            optimizer
+                .initialize(&model, &data.train, cell.seed)
+                .map_err(|e| anyhow!("initializing {}: {e}", cell.label))?;
             (model, Progress::default())
         }
     };
@@ -100,7 +110,9 @@ pub fn run_cell(exp: &Experiment, cell: &Cell, data: &LoadedData, opts: &RunOpti
         },
     };
     let observers: &mut [&mut dyn Observer] = &mut [&mut metrics, &mut checkpointer, &mut reporter];
-    let (termination, progress) = executor.run(progress, observers).map_err(|e| anyhow!("cell {} ({}): {e}", cell.id, cell.label))?;
+    let (termination, progress) = executor
+        .run(progress, observers)
+        .map_err(|e| anyhow!("cell {} ({}): {e}", cell.id, cell.label))?;
     let status = Status {
         termination,
         progress,
@@ -120,7 +132,12 @@ pub fn run_cells(exp: &Experiment, cells: &[Cell], data: &mut DataCache, opts: &
             std::fs::remove_dir_all(&dir.path).with_context(|| format!("removing {}", dir.path.display()))?;
         }
         if dir.is_done(exp.file.iterations)? {
-            eprintln!("skip {} seed {} (finished: {})", cell.label, cell.seed_index, dir.path.display());
+            eprintln!(
+                "skip {} seed {} (finished: {})",
+                cell.label,
+                cell.seed_index,
+                dir.path.display()
+            );
             continue;
         }
         loaded.push(data.get(&cell.dataset)?);
@@ -129,7 +146,12 @@ pub fn run_cells(exp: &Experiment, cells: &[Cell], data: &mut DataCache, opts: &
     let jobs = opts.jobs.clamp(1, todo.len().max(1));
     let threads_per_job = (opts.threads / jobs).max(1);
     let multi = MultiProgress::new();
-    let queue = Mutex::new(todo.into_iter().zip(loaded).collect::<Vec<(&Cell, Arc<LoadedData>)>>().into_iter());
+    let queue = Mutex::new(
+        todo.into_iter()
+            .zip(loaded)
+            .collect::<Vec<(&Cell, Arc<LoadedData>)>>()
+            .into_iter(),
+    );
     let errors = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..jobs {
@@ -155,6 +177,9 @@ pub fn run_cells(exp: &Experiment, cells: &[Cell], data: &mut DataCache, opts: &
     let errors = errors.into_inner().expect("lock");
     match errors.len() {
         0 => Ok(()),
-        n => Err(anyhow!("{n} cell(s) failed; finished cells are kept. First error: {:#}", errors.into_iter().next().expect("one error"))),
+        n => Err(anyhow!(
+            "{n} cell(s) failed; finished cells are kept. First error: {:#}",
+            errors.into_iter().next().expect("one error")
+        )),
     }
 }

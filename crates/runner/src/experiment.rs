@@ -138,13 +138,18 @@ impl Experiment {
             bail!("no experiment file {} (experiments available: {names})", path.display());
         }
         let source = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("experiment").to_owned();
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("experiment")
+            .to_owned();
         Self::parse(name, path, source)
     }
 
     /// Parses experiment text.
     pub fn parse(name: String, path: PathBuf, source: String) -> Result<Self> {
-        let file: ExperimentFile = toml::from_str(&source).map_err(|e| anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        let file: ExperimentFile =
+            toml::from_str(&source).map_err(|e| anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
         let mut exp = Self {
             name,
             path,
@@ -152,7 +157,12 @@ impl Experiment {
             file,
             optimizers: Vec::new(),
         };
-        exp.optimizers = exp.file.optimizers.iter().map(|t| exp.split_entry(t)).collect::<Result<_>>()?;
+        exp.optimizers = exp
+            .file
+            .optimizers
+            .iter()
+            .map(|t| exp.split_entry(t))
+            .collect::<Result<_>>()?;
         exp.validate()?;
         Ok(exp)
     }
@@ -162,8 +172,15 @@ impl Experiment {
         let mut params = spanned.get_ref().clone();
         let name = match params.remove("name") {
             Some(toml::Value::String(s)) => s,
-            Some(_) => return Err(self.key_error(&span, "name", "must be a string (an optimizer name; see `runner list`)")),
-            None => return Err(self.at(&span, "an [[optimizers]] entry needs `name = \"...\"` (see `runner list`)")),
+            Some(_) => {
+                return Err(self.key_error(&span, "name", "must be a string (an optimizer name; see `runner list`)"));
+            }
+            None => {
+                return Err(self.at(
+                    &span,
+                    "an [[optimizers]] entry needs `name = \"...\"` (see `runner list`)",
+                ));
+            }
         };
         let label = match params.remove("label") {
             Some(toml::Value::String(s)) => Some(s),
@@ -173,7 +190,11 @@ impl Experiment {
         let mut grid = BTreeMap::new();
         if let Some(g) = params.remove("grid") {
             let toml::Value::Table(g) = g else {
-                return Err(self.key_error(&span, "grid", "must be a table of arrays, e.g. `grid = { lr = [1e-3, 1e-2] }`"));
+                return Err(self.key_error(
+                    &span,
+                    "grid",
+                    "must be a table of arrays, e.g. `grid = { lr = [1e-3, 1e-2] }`",
+                ));
             };
             for (k, v) in g {
                 match v {
@@ -187,7 +208,13 @@ impl Experiment {
                 }
             }
         }
-        Ok(OptimizerEntry { name, label, params, grid, span })
+        Ok(OptimizerEntry {
+            name,
+            label,
+            params,
+            grid,
+            span,
+        })
     }
 
     fn validate(&self) -> Result<()> {
@@ -203,7 +230,7 @@ impl Experiment {
             return Err(self.key_error(&whole, "checkpoint_every", "must be at least 1"));
         }
         if let Some(s) = f.max_seconds
-            && !(s > 0.0)
+            && (s.is_nan() || s <= 0.0)
         {
             return Err(self.key_error(&whole, "max_seconds", "must be positive"));
         }
@@ -213,14 +240,25 @@ impl Experiment {
         if f.network.hidden.contains(&0) {
             return Err(self.key_error(&whole, "hidden", "hidden widths must be positive"));
         }
-        f.network.init.validate().map_err(|e| self.key_error(&whole, "init", &e.to_string()))?;
+        f.network
+            .init
+            .validate()
+            .map_err(|e| self.key_error(&whole, "init", &e.to_string()))?;
         let ds = &f.dataset;
-        let known = crate::data::DATASETS;
+        let known = crate::data::names();
         if !known.contains(&ds.name.as_str()) {
-            return Err(self.key_error(&whole, "name", &format!("unknown dataset `{}`; valid: {}", ds.name, known.join(", "))));
+            return Err(self.key_error(
+                &whole,
+                "name",
+                &format!("unknown dataset `{}`; valid: {}", ds.name, known.join(", ")),
+            ));
         }
         if (ds.name == "synthetic") != ds.synthetic.is_some() {
-            return Err(self.key_error(&whole, "synthetic", "give `[dataset.synthetic]` exactly when `name = \"synthetic\"`"));
+            return Err(self.key_error(
+                &whole,
+                "synthetic",
+                "give `[dataset.synthetic]` exactly when `name = \"synthetic\"`",
+            ));
         }
         if self.optimizers.is_empty() {
             return Err(self.at(&whole, "the experiment has no [[optimizers]] entry"));

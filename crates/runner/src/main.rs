@@ -6,6 +6,7 @@
 //! runner list                 # optimizers, datasets, experiments
 //! ```
 
+mod bench;
 mod cells;
 mod chart;
 mod data;
@@ -61,6 +62,14 @@ enum Command {
     Plot(PlotArgs),
     /// List optimizers, datasets and experiments.
     List,
+    /// Speed measurements at the paper's sizes.
+    Bench {
+        /// Threads (default: all cores).
+        #[arg(long, global = true)]
+        threads: Option<usize>,
+        #[command(subcommand)]
+        bench: bench::Bench,
+    },
 }
 
 #[derive(Args)]
@@ -108,7 +117,10 @@ fn layout(paths: &Paths) -> Result<Layout> {
         Some(r) => r.clone(),
         None => {
             let cwd = std::env::current_dir()?;
-            cwd.ancestors().find(|d| d.join("experiments").is_dir()).map(Path::to_path_buf).unwrap_or(cwd)
+            cwd.ancestors()
+                .find(|d| d.join("experiments").is_dir())
+                .map(Path::to_path_buf)
+                .unwrap_or(cwd)
         }
     };
     Ok(Layout {
@@ -121,7 +133,12 @@ fn layout(paths: &Paths) -> Result<Layout> {
 fn finish(exp: &Experiment, cells: &[cells::Cell], layout: &Layout, band: plots::Band) -> Result<()> {
     let results = results::read_all(&layout.results, &exp.name, cells)?;
     if results.is_empty() {
-        anyhow::bail!("no results for experiment `{}` under {}; run `runner exp {}` first", exp.name, layout.results.display(), exp.name);
+        anyhow::bail!(
+            "no results for experiment `{}` under {}; run `runner exp {}` first",
+            exp.name,
+            layout.results.display(),
+            exp.name
+        );
     }
     let rows = summary::summarise(&results, &exp.file.targets);
     let dir = layout.results.join(&exp.name);
@@ -129,9 +146,16 @@ fn finish(exp: &Experiment, cells: &[cells::Cell], layout: &Layout, band: plots:
     let out = layout.plots.join(&exp.name);
     let written = plots::draw_all(&exp.name, &exp.file.description, &results, &out, band)?;
     println!("\n{}", summary::markdown(&rows));
-    println!("results: {}  (summary.csv, summary.md, one directory per cell)", dir.display());
+    println!(
+        "results: {}  (summary.csv, summary.md, one directory per cell)",
+        dir.display()
+    );
     println!("plots:   {} ({} charts, PNG and SVG)", out.display(), written.len());
     Ok(())
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }
 
 fn main() -> Result<()> {
@@ -156,7 +180,7 @@ fn main() -> Result<()> {
                 println!("{} cells", cells.len());
                 return Ok(());
             }
-            let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+            let threads = args.threads.unwrap_or_else(default_threads);
             let opts = execute::RunOptions {
                 root: layout.root.clone(),
                 results: layout.results.clone(),
@@ -176,15 +200,18 @@ fn main() -> Result<()> {
             let cells = cells::expand(&exp)?;
             finish(&exp, &cells, &layout, args.band)
         }
+        Command::Bench { threads, bench } => bench::run(bench, threads.unwrap_or_else(default_threads)),
         Command::List => {
             println!("optimizers:");
             for e in registry::REGISTRY {
                 println!("  {:<10} {}", e.name, e.description);
             }
-            println!("datasets:\n  {}", data::DATASETS.join(", "));
+            println!("datasets:\n  {}", data::names().join(", "));
             println!("experiments ({}):", layout.root.join("experiments").display());
             for name in experiment::list(&layout.root).context("listing experiments")? {
-                let desc = Experiment::load(&layout.root, &name).map(|e| e.file.description).unwrap_or_else(|e| format!("(invalid: {e})"));
+                let desc = Experiment::load(&layout.root, &name)
+                    .map(|e| e.file.description)
+                    .unwrap_or_else(|e| format!("(invalid: {e})"));
                 println!("  {name:<20} {desc}");
             }
             Ok(())

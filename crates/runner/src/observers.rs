@@ -40,14 +40,24 @@ impl MetricsWriter {
             let f = File::open(&path).with_context(|| format!("reading {}", path.display()))?;
             let mut lines = BufReader::new(f).lines();
             let first = lines.next().transpose()?.unwrap_or_default();
-            anyhow::ensure!(first == header_line, "{}: its columns differ from this run's ({first} vs {header_line}); rerun with --force", path.display());
+            anyhow::ensure!(
+                first == header_line,
+                "{}: its columns differ from this run's ({first} vs {header_line}); rerun with --force",
+                path.display()
+            );
             for (i, line) in lines.enumerate().take(keep) {
                 let line = line?;
-                let ok = line.split(',').count() == header.len() && line.split(',').next().and_then(|v| v.parse::<usize>().ok()) == Some(i);
+                let ok = line.split(',').count() == header.len()
+                    && line.split(',').next().and_then(|v| v.parse::<usize>().ok()) == Some(i);
                 anyhow::ensure!(ok, "{}: row {} is damaged; rerun with --force", path.display(), i + 2);
                 kept.push(line);
             }
-            anyhow::ensure!(kept.len() == keep + 1, "{}: has {} rows, the checkpoint needs {keep}", path.display(), kept.len() - 1);
+            anyhow::ensure!(
+                kept.len() == keep + 1,
+                "{}: has {} rows, the checkpoint needs {keep}",
+                path.display(),
+                kept.len() - 1
+            );
         }
         write_atomic(&path, |w| {
             for l in &kept {
@@ -55,13 +65,20 @@ impl MetricsWriter {
             }
             Ok(())
         })?;
-        let file = OpenOptions::new().append(true).open(&path).with_context(|| format!("opening {}", path.display()))?;
+        let file = OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .with_context(|| format!("opening {}", path.display()))?;
         Ok(Self { file })
     }
 
     /// The CSV header for an optimizer reporting `diagnostics`.
     pub fn header(diagnostics: &[String]) -> Vec<String> {
-        BASE_COLUMNS.iter().map(|s| s.to_string()).chain(diagnostics.iter().cloned()).collect()
+        BASE_COLUMNS
+            .iter()
+            .map(|s| s.to_string())
+            .chain(diagnostics.iter().cloned())
+            .collect()
     }
 }
 
@@ -103,8 +120,10 @@ pub struct Checkpointer {
 
 impl Observer for Checkpointer {
     fn observe(&mut self, run: &RunView<'_>, _r: &IterationRecord) -> optim_core::Result<Control> {
-        if run.progress.next_iteration % self.every == 0 {
-            self.dir.save_checkpoint(run.model, run.optimizer, &run.progress).map_err(err)?;
+        if run.progress.next_iteration.is_multiple_of(self.every) {
+            self.dir
+                .save_checkpoint(run.model, run.optimizer, &run.progress)
+                .map_err(err)?;
         }
         Ok(Control::Continue)
     }
@@ -112,7 +131,9 @@ impl Observer for Checkpointer {
     fn finish(&mut self, run: &RunView<'_>, termination: &Termination) -> optim_core::Result<()> {
         // A diverged state is not worth resuming from; the last good checkpoint stays.
         if !matches!(termination, Termination::Diverged { .. }) {
-            self.dir.save_checkpoint(run.model, run.optimizer, &run.progress).map_err(err)?;
+            self.dir
+                .save_checkpoint(run.model, run.optimizer, &run.progress)
+                .map_err(err)?;
         }
         Ok(())
     }
@@ -141,8 +162,14 @@ impl ProgressReporter {
 impl Observer for ProgressReporter {
     fn observe(&mut self, _run: &RunView<'_>, r: &IterationRecord) -> optim_core::Result<Control> {
         self.bar.set_position(r.iteration as u64 + 1);
-        let test = r.test.map(|t| format!("test acc {:.4}", t.accuracy)).unwrap_or_default();
-        self.bar.set_message(format!("train loss {:.4} {test} {:.2} s/it", r.train.loss, r.update_seconds));
+        let test = r
+            .test
+            .map(|t| format!("test acc {:.4}", t.accuracy))
+            .unwrap_or_default();
+        self.bar.set_message(format!(
+            "train loss {:.4} {test} {:.2} s/it",
+            r.train.loss, r.update_seconds
+        ));
         Ok(Control::Continue)
     }
 
@@ -153,7 +180,8 @@ impl Observer for ProgressReporter {
             Termination::Diverged { iteration, what } => format!("DIVERGED at iteration {iteration} ({what})"),
             Termination::Stopped { reason } => format!("stopped: {reason}"),
         };
-        self.bar.finish_with_message(format!("{} | {status}", self.bar.message()));
+        self.bar
+            .finish_with_message(format!("{} | {status}", self.bar.message()));
         Ok(())
     }
 }

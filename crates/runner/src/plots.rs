@@ -51,7 +51,12 @@ pub fn aggregate(group: &[&CellResult], column: &str, band: Band) -> Option<Aggr
         band: (band != Band::None).then(|| (Vec::new(), Vec::new())),
     };
     for i in 0..len {
-        let at = |v: &Vec<Vec<f64>>| -> Vec<f64> { v.iter().filter_map(|c| c.get(i).copied()).filter(|x| x.is_finite()).collect() };
+        let at = |v: &Vec<Vec<f64>>| -> Vec<f64> {
+            v.iter()
+                .filter_map(|c| c.get(i).copied())
+                .filter(|x| x.is_finite())
+                .collect()
+        };
         let values = at(&cols);
         let (mean, half) = mean_ci95(&values);
         agg.iteration.push(at(&iters).first().copied().unwrap_or(i as f64));
@@ -59,7 +64,10 @@ pub fn aggregate(group: &[&CellResult], column: &str, band: Band) -> Option<Aggr
         agg.mean.push(mean);
         if let Some((lo, hi)) = agg.band.as_mut() {
             let (l, h) = match band {
-                Band::MinMax => (values.iter().copied().fold(f64::INFINITY, f64::min), values.iter().copied().fold(f64::NEG_INFINITY, f64::max)),
+                Band::MinMax => (
+                    values.iter().copied().fold(f64::INFINITY, f64::min),
+                    values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                ),
                 _ if half.is_finite() => (mean - half, mean + half),
                 _ => (mean, mean),
             };
@@ -80,21 +88,33 @@ pub fn describe(column: &str) -> String {
         other => {
             let s = other.replace('_', " ");
             let mut c = s.chars();
-            c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
         }
     }
 }
 
 fn wants_log(values: &[f64]) -> bool {
     let v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-    let (lo, hi) = v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+    let (lo, hi) = v
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
     !v.is_empty() && lo > 0.0 && hi / lo > 100.0
 }
 
 /// Draws every plot of an experiment into `out` and returns the written stems.
-pub fn draw_all(experiment: &str, description: &str, results: &[CellResult], out: &Path, band: Band) -> Result<Vec<PathBuf>> {
+pub fn draw_all(
+    experiment: &str,
+    description: &str,
+    results: &[CellResult],
+    out: &Path,
+    band: Band,
+) -> Result<Vec<PathBuf>> {
     let groups = group_by_config(results);
-    let mut columns: Vec<String> = ["test_accuracy", "train_accuracy", "test_loss", "train_loss"].map(String::from).to_vec();
+    let mut columns: Vec<String> = ["test_accuracy", "train_accuracy", "test_loss", "train_loss"]
+        .map(String::from)
+        .to_vec();
     for r in results {
         for c in r.columns.iter().skip(crate::observers::BASE_COLUMNS.len()) {
             if !columns.contains(c) {
@@ -119,7 +139,10 @@ pub fn draw_all(experiment: &str, description: &str, results: &[CellResult], out
         }
         let log_y = aggs.iter().all(|(_, a)| wants_log(&a.mean));
         let rising = column.contains("accuracy");
-        for (axis, x_label) in [("iteration", "Iteration (epoch)"), ("time", "Update time (s, evaluation excluded)")] {
+        for (axis, x_label) in [
+            ("iteration", "Iteration (epoch)"),
+            ("time", "Update time (s, evaluation excluded)"),
+        ] {
             if axis == "time" && !crate::observers::BASE_COLUMNS.contains(&column.as_str()) {
                 continue;
             }
@@ -129,7 +152,11 @@ pub fn draw_all(experiment: &str, description: &str, results: &[CellResult], out
                 .map(|(i, (label, a))| Series {
                     label: label.clone(),
                     color: i,
-                    x: if axis == "time" { a.seconds.clone() } else { a.iteration.clone() },
+                    x: if axis == "time" {
+                        a.seconds.clone()
+                    } else {
+                        a.iteration.clone()
+                    },
                     y: a.mean.clone(),
                     band: a.band.clone(),
                     dashed: false,

@@ -36,7 +36,10 @@ pub fn read_cell(results: &Path, experiment: &str, cell: &Cell) -> Result<Option
     if !path.exists() {
         return Ok(None);
     }
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(&path).with_context(|| format!("reading {}", path.display()))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(&path)
+        .with_context(|| format!("reading {}", path.display()))?;
     let columns: Vec<String> = reader.headers()?.iter().map(str::to_owned).collect();
     let mut rows = Vec::new();
     for record in reader.records() {
@@ -56,7 +59,7 @@ pub fn read_cell(results: &Path, experiment: &str, cell: &Cell) -> Result<Option
 
 /// Results of every cell that has any, in cell order.
 pub fn read_all(results: &Path, experiment: &str, cells: &[Cell]) -> Result<Vec<CellResult>> {
-    Ok(cells.iter().filter_map(|c| read_cell(results, experiment, c).transpose()).collect::<Result<_>>()?)
+    cells.iter().filter_map(|c| read_cell(results, experiment, c).transpose()).collect()
 }
 
 /// Cells grouped by configuration (the seeds of one configuration together), in first-seen

@@ -31,7 +31,8 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()
         w.flush()?;
     }
     tmp.as_file().sync_all()?;
-    tmp.persist(path).with_context(|| format!("renaming into {}", path.display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("renaming into {}", path.display()))?;
     Ok(())
 }
 
@@ -88,7 +89,9 @@ impl CellDir {
             return Ok(None);
         }
         let text = fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
-        Ok(Some(serde_json::from_str(&text).with_context(|| format!("parsing {}", p.display()))?))
+        Ok(Some(
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", p.display()))?,
+        ))
     }
 
     /// True if the cell needs no more work for a budget of `iterations`.
@@ -128,12 +131,17 @@ impl CellDir {
         if final_dir.exists() {
             return Ok(());
         }
-        let tmp = tempfile::Builder::new().prefix(".tmp-checkpoint-").tempdir_in(&self.path)?;
-        write_atomic(&tmp.path().join("model.bin"), |w| Ok(optim_core::checkpoint::write(model, w)?))?;
+        let tmp = tempfile::Builder::new()
+            .prefix(".tmp-checkpoint-")
+            .tempdir_in(&self.path)?;
+        write_atomic(&tmp.path().join("model.bin"), |w| {
+            Ok(optim_core::checkpoint::write(model, w)?)
+        })?;
         write_atomic(&tmp.path().join("optimizer.bin"), |w| Ok(optimizer.save_state(w)?))?;
         write_json(&tmp.path().join("progress.json"), progress)?;
         let tmp_path = tmp.keep();
-        fs::rename(&tmp_path, &final_dir).with_context(|| format!("renaming checkpoint into {}", final_dir.display()))?;
+        fs::rename(&tmp_path, &final_dir)
+            .with_context(|| format!("renaming checkpoint into {}", final_dir.display()))?;
         for (m, old) in self.checkpoints() {
             if m < n {
                 fs::remove_dir_all(&old).ok();
@@ -158,7 +166,11 @@ impl CellDir {
 }
 
 /// Reads a checkpoint's model and progress and restores the optimizer state.
-pub fn load_checkpoint(dir: &Path, optimizer: &mut dyn Optimizer, train: &optim_core::Dataset) -> Result<(Mlp, Progress)> {
+pub fn load_checkpoint(
+    dir: &Path,
+    optimizer: &mut dyn Optimizer,
+    train: &optim_core::Dataset,
+) -> Result<(Mlp, Progress)> {
     let read = |name: &str| -> Result<fs::File> {
         let p = dir.join(name);
         fs::File::open(&p).with_context(|| format!("opening {}", p.display()))
@@ -168,6 +180,7 @@ pub fn load_checkpoint(dir: &Path, optimizer: &mut dyn Optimizer, train: &optim_
     optimizer
         .load_state(&mut std::io::BufReader::new(read("optimizer.bin")?), &model, train)
         .with_context(|| format!("reading {}", dir.join("optimizer.bin").display()))?;
-    let progress: Progress = serde_json::from_reader(read("progress.json")?).with_context(|| format!("reading {}", dir.join("progress.json").display()))?;
+    let progress: Progress = serde_json::from_reader(read("progress.json")?)
+        .with_context(|| format!("reading {}", dir.join("progress.json").display()))?;
     Ok((model, progress))
 }

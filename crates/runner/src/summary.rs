@@ -55,7 +55,14 @@ pub fn summarise(results: &[CellResult], targets: &[f64]) -> Vec<Row> {
             let best = |c: &Vec<Vec<f64>>, hi: bool| {
                 mean_ci95(
                     &c.iter()
-                        .map(|v| v.iter().copied().filter(|x| x.is_finite()).fold(if hi { f64::NEG_INFINITY } else { f64::INFINITY }, |a, b| if hi { a.max(b) } else { a.min(b) }))
+                        .map(|v| {
+                            v.iter()
+                                .copied()
+                                .filter(|x| x.is_finite())
+                                .fold(if hi { f64::NEG_INFINITY } else { f64::INFINITY }, |a, b| {
+                                    if hi { a.max(b) } else { a.min(b) }
+                                })
+                        })
                         .filter(|x| x.is_finite())
                         .collect::<Vec<_>>(),
                 )
@@ -77,7 +84,15 @@ pub fn summarise(results: &[CellResult], targets: &[f64]) -> Vec<Row> {
             Row {
                 label: g[0].cell.label.clone(),
                 seeds: g.len(),
-                diverged: g.iter().filter(|r| matches!(r.status.as_ref().map(|s| &s.termination), Some(Termination::Diverged { .. }))).count(),
+                diverged: g
+                    .iter()
+                    .filter(|r| {
+                        matches!(
+                            r.status.as_ref().map(|s| &s.termination),
+                            Some(Termination::Diverged { .. })
+                        )
+                    })
+                    .count(),
                 iterations: g.iter().map(|r| r.rows.len() as f64).sum::<f64>() / g.len() as f64,
                 final_test_accuracy: finals(&test_acc),
                 best_test_accuracy: best(&test_acc, true),
@@ -104,7 +119,10 @@ fn pm((m, h): (f64, f64), digits: usize) -> String {
 /// The summary as a Markdown table.
 pub fn markdown(rows: &[Row]) -> String {
     let mut s = String::new();
-    let targets: Vec<f64> = rows.first().map(|r| r.targets.iter().map(|t| t.0).collect()).unwrap_or_default();
+    let targets: Vec<f64> = rows
+        .first()
+        .map(|r| r.targets.iter().map(|t| t.0).collect())
+        .unwrap_or_default();
     s.push_str("| configuration | seeds | iterations | final test acc | best test acc | final test loss | final train acc | s/iteration |");
     for t in &targets {
         let _ = write!(s, " to {t} (it / s / missed) |");
@@ -162,13 +180,28 @@ pub fn write(rows: &[Row], dir: &Path) -> Result<()> {
         .to_vec();
         if let Some(r) = rows.first() {
             for (t, ..) in &r.targets {
-                header.extend([format!("iterations_to_{t}"), format!("seconds_to_{t}"), format!("missed_{t}")]);
+                header.extend([
+                    format!("iterations_to_{t}"),
+                    format!("seconds_to_{t}"),
+                    format!("missed_{t}"),
+                ]);
             }
         }
         out.write_record(&header)?;
         for r in rows {
-            let mut rec = vec![r.label.clone(), r.seeds.to_string(), r.diverged.to_string(), r.iterations.to_string()];
-            for (m, h) in [r.final_test_accuracy, r.best_test_accuracy, r.final_test_loss, r.best_test_loss, r.final_train_accuracy] {
+            let mut rec = vec![
+                r.label.clone(),
+                r.seeds.to_string(),
+                r.diverged.to_string(),
+                r.iterations.to_string(),
+            ];
+            for (m, h) in [
+                r.final_test_accuracy,
+                r.best_test_accuracy,
+                r.final_test_loss,
+                r.best_test_loss,
+                r.final_train_accuracy,
+            ] {
                 rec.push(m.to_string());
                 rec.push(h.to_string());
             }

@@ -1,0 +1,151 @@
+//! `runner bench`: speed measurements at the paper's sizes (never part of the tests).
+
+use std::time::Instant;
+
+use anyhow::{Result, anyhow};
+use clap::{Args, Subcommand};
+use optim_core::linalg::{gemm, zeros};
+use optim_core::{BatchConfig, GradientMethod, Init, Mlp, Optimizer, RuleConfig, Stream, rng_for};
+
+use crate::data::DataCache;
+use crate::experiment::DatasetSpec;
+use crate::stats::median;
+
+/// Which measurement.
+#[derive(Subcommand)]
+pub enum Bench {
+    /// Seconds of one epoch of Adam (batch 128, mean loss) on MNIST, 784-1000-1000-10.
+    AdamEpoch(AdamEpochArgs),
+    /// GFLOP/s of the f32 products dlADMM needs at the paper's size.
+    Products(ProductArgs),
+}
+
+/// Options of `bench adam-epoch`.
+#[derive(Args)]
+pub struct AdamEpochArgs {
+    /// Epochs to time (the median is reported).
+    #[arg(long, default_value_t = 3)]
+    pub epochs: usize,
+    /// Mini-batch size.
+    #[arg(long, default_value_t = 128)]
+    pub batch_size: usize,
+    /// Training samples (default: all 60,000).
+    #[arg(long)]
+    pub samples: Option<usize>,
+    /// Directory holding mnist/*.gz (default: $DLADMM_DATA or the user cache).
+    #[arg(long)]
+    pub data_dir: Option<std::path::PathBuf>,
+}
+
+/// Options of `bench products`.
+#[derive(Args)]
+pub struct ProductArgs {
+    /// Samples (columns of the activations).
+    #[arg(long, default_value_t = 55_000)]
+    pub samples: usize,
+    /// Repetitions per product (the median is reported).
+    #[arg(long, default_value_t = 3)]
+    pub repeats: usize,
+}
+
+/// Runs a benchmark with `threads` threads.
+pub fn run(bench: Bench, threads: usize) -> Result<()> {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    pool.install(|| match bench {
+        Bench::AdamEpoch(a) => adam_epoch(a, threads),
+        Bench::Products(p) => products(p, threads),
+    })
+}
+
+fn adam_epoch(args: AdamEpochArgs, threads: usize) -> Result<()> {
+    let spec = DatasetSpec {
+        name: "mnist".into(),
+        train_samples: args.samples,
+        test_samples: None,
+        synthetic: None,
+    };
+    let data = DataCache::new(args.data_dir).get(&spec)?;
+    let train = &data.train;
+    let mut model = Mlp::new(
+        &[784, 1000, 1000, 10],
+        &Init::KaimingNormal,
+        &mut rng_for(0, Stream::Init, 0),
+    )
+    .map_err(|e| anyhow!("{e}"))?;
+    let rule = adam::AdamConfig::default().build().map_err(|e| anyhow!("{e}"))?;
+    let batch = BatchConfig {
+        batch_size: Some(args.batch_size),
+        ..Default::default()
+    };
+    let mut adam = GradientMethod::new(rule, batch).map_err(|e| anyhow!("{e}"))?;
+    adam.initialize(&model, train, 0).map_err(|e| anyhow!("{e}"))?;
+    let mut times = Vec::new();
+    for epoch in 0..args.epochs {
+        let start = Instant::now();
+        adam.step(&mut model, train, epoch).map_err(|e| anyhow!("{e}"))?;
+        let s = start.elapsed().as_secs_f64();
+        eprintln!("epoch {epoch}: {s:.3} s");
+        times.push(s);
+    }
+    let eval = model.evaluate(&data.test);
+    println!(
+        "adam-epoch: samples {} batch {} threads {threads}: median {:.3} s per epoch (min {:.3}, max {:.3}); test accuracy after {} epochs {:.4}",
+        train.len(),
+        args.batch_size,
+        median(&times),
+        times.iter().copied().fold(f64::INFINITY, f64::min),
+        times.iter().copied().fold(0.0, f64::max),
+        args.epochs,
+        eval.accuracy
+    );
+    println!("seconds_per_epoch {}", median(&times));
+    Ok(())
+}
+
+/// Times `c = a b` for the given operand shapes; column-major storage throughout.
+pub fn time_product(m: usize, k: usize, n: usize, transpose_a: bool, transpose_b: bool, repeats: usize) -> f64 {
+    let a = if transpose_a {
+        zeros(k, m) + 0.01
+    } else {
+        zeros(m, k) + 0.01
+    };
+    let b = if transpose_b {
+        zeros(n, k) + 0.01
+    } else {
+        zeros(k, n) + 0.01
+    };
+    let mut c = zeros(m, n);
+    let av = if transpose_a { a.t() } else { a.view() };
+    let bv = if transpose_b { b.t() } else { b.view() };
+    let mut times = Vec::new();
+    for _ in 0..repeats.max(1) {
+        let start = Instant::now();
+        gemm(0.0, &mut c.view_mut(), 1.0, &av, &bv);
+        times.push(start.elapsed().as_secs_f64());
+    }
+    median(&times)
+}
+
+fn products(args: ProductArgs, threads: usize) -> Result<()> {
+    let n = args.samples;
+    // The products of one dlADMM iteration at 784-1000-1000-10: W a, G a^T-type and W^T r.
+    let shapes: [(&str, usize, usize, usize, bool, bool); 5] = [
+        ("W1 X      (1000x784)(784xN)", 1000, 784, n, false, false),
+        ("W2 a1     (1000x1000)(1000xN)", 1000, 1000, n, false, false),
+        ("R a1^T    (1000xN)(Nx1000)", 1000, n, 1000, false, true),
+        ("R X^T     (1000xN)(Nx784)", 1000, n, 784, false, true),
+        ("W2^T R    (1000x1000)^T(1000xN)", 1000, 1000, n, true, false),
+    ];
+    let mut log_sum = 0.0;
+    for (name, m, k, n, ta, tb) in shapes {
+        let s = time_product(m, k, n, ta, tb, args.repeats);
+        let gflops = 2.0 * (m * k * n) as f64 / s / 1e9;
+        log_sum += gflops.ln();
+        println!("{name:36} {:8.3} s {gflops:7.1} GFLOP/s", s);
+    }
+    println!(
+        "geometric mean {:.1} GFLOP/s with {threads} threads",
+        (log_sum / shapes.len() as f64).exp()
+    );
+    Ok(())
+}
