@@ -3,6 +3,7 @@
 
 use anyhow::{Result, anyhow};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use crate::experiment::{DatasetSpec, Experiment, NetworkSpec};
@@ -11,11 +12,15 @@ use crate::registry;
 /// One run: a dataset, a network, one optimizer configuration and one seed.
 #[derive(Debug, Clone, Serialize)]
 pub struct Cell {
-    /// Content hash of [`Cell::identity`] (16 hex digits): the cell's directory name.
+    /// Content hash of the cell's identity (16 hex digits): its directory name.
     pub id: String,
     /// Registry name of the optimizer.
     pub optimizer: String,
-    /// Human label of the optimizer configuration: the entry's label and its grid values.
+    /// Label of the optimizer configuration: the entry's label and its grid values.
+    pub optimizer_label: String,
+    /// Values of the experiment-wide axes of this cell (empty without a `[grid]`).
+    pub setting: Vec<(String, toml::Value)>,
+    /// Full label: optimizer label and setting.
     pub label: String,
     /// Hyper-parameters as written (before defaults), grid values applied.
     pub params: toml::Table,
@@ -29,13 +34,13 @@ pub struct Cell {
     pub seed_index: usize,
     /// The run seed, derived from the experiment seed and the seed index.
     pub seed: u64,
-    /// Configuration key: label without the seed, shared by the seeds of one configuration.
+    /// Hash of the configuration without the seed, shared by the seeds of one configuration.
     pub config_key: String,
 }
 
 /// What defines a cell's results: everything that changes the numbers, nothing else
 /// (budgets are not part of it, so extending `iterations` resumes finished cells).
-#[derive(Serialize)]
+#[derive(Serialize, Clone, Copy)]
 struct Identity<'a> {
     optimizer: &'a str,
     resolved: &'a serde_json::Value,
@@ -58,77 +63,147 @@ pub fn content_hash<T: Serialize>(value: &T) -> Result<String> {
     Ok(hex::encode(&Sha256::digest(canonical.as_bytes())[..8]))
 }
 
-fn format_value(v: &toml::Value) -> String {
+/// A value as written in a label.
+pub fn format_value(v: &toml::Value) -> String {
     match v {
         toml::Value::String(s) => s.clone(),
+        toml::Value::Array(a) => format!("[{}]", a.iter().map(format_value).collect::<Vec<_>>().join(",")),
         other => other.to_string(),
     }
 }
 
-/// All cells of `exp`, in file order: entries, then grid points, then seeds.
-pub fn expand(exp: &Experiment) -> Result<Vec<Cell>> {
-    let mut cells = Vec::new();
-    for entry in &exp.optimizers {
-        let reg = registry::find(&entry.name).map_err(|e| exp.key_error(&entry.span, "name", &e.to_string()))?;
-        let axes: Vec<(&String, &Vec<toml::Value>)> = entry.grid.iter().collect();
-        let points = axes.iter().map(|(_, v)| v.len()).product::<usize>();
-        for point in 0..points {
-            let mut params = entry.params.clone();
+/// All points of a grid given as `(key, values)` axes, first axis fastest.
+fn grid_points<'a>(axes: &[(&'a String, &'a Vec<toml::Value>)]) -> Vec<Vec<(&'a String, &'a toml::Value)>> {
+    let total = axes.iter().map(|(_, v)| v.len()).product::<usize>();
+    (0..total)
+        .map(|point| {
             let mut rest = point;
-            let mut varied = Vec::new();
-            for (key, values) in &axes {
-                let v = &values[rest % values.len()];
-                rest /= values.len();
-                params.insert((*key).clone(), v.clone());
-                varied.push(format!("{key}={}", format_value(v)));
-            }
-            let built = (reg.build)(&params).map_err(|e| {
-                let msg = e.to_string();
-                let key = msg
-                    .strip_prefix("key `")
-                    .and_then(|r| r.split('`').next())
-                    .or_else(|| {
-                        msg.split("invalid value for `")
-                            .nth(1)
-                            .and_then(|r| r.split('`').next())
-                    })
-                    .unwrap_or("name")
-                    .to_owned();
-                exp.key_error(
-                    &entry.span,
-                    key.split('.').next().unwrap_or(&key),
-                    &format!("in optimizer `{}`: {msg}", entry.name),
-                )
-            })?;
-            let base = entry.label.clone().unwrap_or_else(|| entry.name.clone());
-            let label = if varied.is_empty() {
-                base
-            } else {
-                format!("{base} {}", varied.join(" "))
-            };
-            for seed_index in 0..exp.file.seeds {
-                let seed = derive_seed(exp.file.seed, seed_index);
-                let identity = Identity {
-                    optimizer: &entry.name,
-                    resolved: &built.resolved,
-                    dataset: &exp.file.dataset,
-                    network: &exp.file.network,
-                    seed,
+            axes.iter()
+                .map(|(key, values)| {
+                    let v = &values[rest % values.len()];
+                    rest /= values.len();
+                    (*key, v)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// `spec` with its field `field` replaced by `value`, type-checked by deserialization.
+fn with_field<T: Serialize + DeserializeOwned>(spec: &T, field: &str, value: &toml::Value) -> Result<T> {
+    let mut json = serde_json::to_value(spec)?;
+    let value = serde_json::to_value(value)?;
+    if let Some(map) = json.as_object_mut() {
+        map.insert(field.to_owned(), value);
+    }
+    Ok(serde_json::from_value(json)?)
+}
+
+/// The dataset and network of one point of the experiment-wide grid.
+fn setting(exp: &Experiment, point: &[(&String, &toml::Value)]) -> Result<(DatasetSpec, NetworkSpec)> {
+    let (mut dataset, mut network) = (exp.file.dataset.clone(), exp.file.network.clone());
+    let span = exp
+        .file
+        .grid
+        .as_ref()
+        .map(|g| exp.table_region(g.span()))
+        .unwrap_or(0..exp.source.len());
+    for (key, value) in point {
+        let fail = |e: anyhow::Error| exp.key_error(&span, key, &format!("value {}: {e}", format_value(value)));
+        match key.split_once('.') {
+            Some(("dataset", field)) => dataset = with_field(&dataset, field, value).map_err(fail)?,
+            Some(("network", field)) => network = with_field(&network, field, value).map_err(fail)?,
+            _ => return Err(exp.key_error(&span, key, "is not an experiment axis")),
+        }
+    }
+    if !crate::data::names().contains(&dataset.name.as_str()) {
+        return Err(exp.key_error(&span, "dataset.name", &format!("unknown dataset `{}`", dataset.name)));
+    }
+    if network.hidden.contains(&0) {
+        return Err(exp.key_error(&span, "network.hidden", "hidden widths must be positive"));
+    }
+    Ok((dataset, network))
+}
+
+/// All cells of `exp`: settings (experiment-wide grid), then entries, their grid points, seeds.
+pub fn expand(exp: &Experiment) -> Result<Vec<Cell>> {
+    let setting_axes: Vec<(&String, &Vec<toml::Value>)> = exp
+        .file
+        .grid
+        .iter()
+        .flat_map(|g| g.get_ref())
+        .filter_map(|(k, v)| v.as_array().map(|a| (k, a)))
+        .collect();
+    let mut cells = Vec::new();
+    for setting_point in grid_points(&setting_axes) {
+        let (dataset, network) = setting(exp, &setting_point)?;
+        let setting_values: Vec<(String, toml::Value)> = setting_point
+            .iter()
+            .map(|(k, v)| ((*k).clone(), (*v).clone()))
+            .collect();
+        let setting_label: Vec<String> = setting_point
+            .iter()
+            .map(|(k, v)| format!("{}={}", k.rsplit('.').next().unwrap_or(k), format_value(v)))
+            .collect();
+        for entry in &exp.optimizers {
+            let reg = registry::find(&entry.name).map_err(|e| exp.key_error(&entry.span, "name", &e.to_string()))?;
+            let axes: Vec<(&String, &Vec<toml::Value>)> = entry.grid.iter().collect();
+            for point in grid_points(&axes) {
+                let mut params = entry.params.clone();
+                for (key, value) in &point {
+                    params.insert((*key).clone(), (*value).clone());
+                }
+                let built = (reg.build)(&params).map_err(|e| {
+                    let msg = e.to_string();
+                    let key = msg
+                        .strip_prefix("key `")
+                        .and_then(|r| r.split('`').next())
+                        .or_else(|| {
+                            msg.split("invalid value for `")
+                                .nth(1)
+                                .and_then(|r| r.split('`').next())
+                        })
+                        .unwrap_or("name")
+                        .to_owned();
+                    let key = key.split('.').next().unwrap_or(&key).to_owned();
+                    exp.key_error(&entry.span, &key, &format!("in optimizer `{}`: {msg}", entry.name))
+                })?;
+                let base = entry.label.clone().unwrap_or_else(|| entry.name.clone());
+                let varied: Vec<String> = point.iter().map(|(k, v)| format!("{k}={}", format_value(v))).collect();
+                let optimizer_label = if varied.is_empty() {
+                    base
+                } else {
+                    format!("{base} {}", varied.join(" "))
                 };
-                let config_key = content_hash(&Identity { seed: 0, ..identity })?;
-                let id = content_hash(&Identity { seed, ..identity })?;
-                cells.push(Cell {
-                    id,
-                    optimizer: entry.name.clone(),
-                    label: label.clone(),
-                    params: params.clone(),
-                    resolved: built.resolved.clone(),
-                    dataset: exp.file.dataset.clone(),
-                    network: exp.file.network.clone(),
-                    seed_index,
-                    seed,
-                    config_key,
-                });
+                let label = if setting_label.is_empty() {
+                    optimizer_label.clone()
+                } else {
+                    format!("{optimizer_label} ({})", setting_label.join(" "))
+                };
+                for seed_index in 0..exp.file.seeds {
+                    let seed = derive_seed(exp.file.seed, seed_index);
+                    let identity = Identity {
+                        optimizer: &entry.name,
+                        resolved: &built.resolved,
+                        dataset: &dataset,
+                        network: &network,
+                        seed,
+                    };
+                    cells.push(Cell {
+                        id: content_hash(&identity)?,
+                        config_key: content_hash(&Identity { seed: 0, ..identity })?,
+                        optimizer: entry.name.clone(),
+                        optimizer_label: optimizer_label.clone(),
+                        setting: setting_values.clone(),
+                        label: label.clone(),
+                        params: params.clone(),
+                        resolved: built.resolved.clone(),
+                        dataset: dataset.clone(),
+                        network: network.clone(),
+                        seed_index,
+                        seed,
+                    });
+                }
             }
         }
     }
@@ -143,4 +218,73 @@ pub fn expand(exp: &Experiment) -> Result<Vec<Cell>> {
         }
     }
     Ok(cells)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn exp(text: &str) -> Experiment {
+        Experiment::parse("t".into(), PathBuf::from("t.toml"), text.into()).unwrap()
+    }
+
+    const BASE: &str = r#"
+iterations = 2
+seeds = 2
+[dataset]
+name = "synthetic"
+synthetic = { samples = 50, features = 4, classes = 2, separation = 1.0 }
+[network]
+hidden = [8]
+[[optimizers]]
+name = "adam"
+lr = 0.01
+batch_size = 10
+grid = { eps = [1e-8, 1e-6] }
+"#;
+
+    #[test]
+    fn ids_ignore_key_order_and_grid_order() {
+        let a = expand(&exp(BASE)).unwrap();
+        let reordered = BASE
+            .replace("lr = 0.01\nbatch_size = 10", "batch_size = 10\nlr = 0.01")
+            .replace("[1e-8, 1e-6]", "[1e-6, 1e-8]");
+        let b = expand(&exp(&reordered)).unwrap();
+        let ids = |cells: &[Cell]| {
+            let mut v: Vec<String> = cells.iter().map(|c| c.id.clone()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(a.len(), 4);
+        assert_eq!(ids(&a), ids(&b));
+        // A default written out explicitly is the same configuration.
+        let explicit = BASE.replace("lr = 0.01", "lr = 0.01\nbetas = [0.9, 0.999]");
+        assert_eq!(ids(&a), ids(&expand(&exp(&explicit)).unwrap()));
+        // Seeds share the configuration key, not the id.
+        assert_eq!(a[0].config_key, a[1].config_key);
+        assert_ne!(a[0].id, a[1].id);
+        assert_eq!(a[0].seed, b[0].seed);
+    }
+
+    #[test]
+    fn experiment_axes_multiply_cells() {
+        let text =
+            format!("{BASE}\n[grid]\n\"network.hidden\" = [[4], [8, 8]]\n\"dataset.train_samples\" = [20, 40]\n");
+        let cells = expand(&exp(&text)).unwrap();
+        assert_eq!(cells.len(), 16);
+        assert!(
+            cells
+                .iter()
+                .any(|c| c.network.hidden == vec![8, 8] && c.dataset.train_samples == Some(40))
+        );
+        assert!(cells[0].label.contains("hidden=[4]"), "{}", cells[0].label);
+    }
+
+    #[test]
+    fn bad_axis_value_names_the_key() {
+        let text = format!("{BASE}\n[grid]\n\"network.hidden\" = [\"wide\"]\n");
+        let msg = expand(&exp(&text)).unwrap_err().to_string();
+        assert!(msg.contains("network.hidden") && msg.contains("t.toml:"), "{msg}");
+    }
 }

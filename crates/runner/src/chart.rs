@@ -172,7 +172,19 @@ impl Chart {
         let (log_x, log_y) = (self.log_x, self.log_y);
         let fmt = move |v: &f64, log: bool| {
             if log {
-                format!("1e{v:.1}").replace(".0", "")
+                let x = 10f64.powf(*v);
+                if (1e-3..1e5).contains(&x) {
+                    // Three significant digits, no trailing zeros.
+                    let digits = (2 - x.log10().floor() as i32).max(0) as usize;
+                    let s = format!("{x:.digits$}");
+                    if s.contains('.') {
+                        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+                    } else {
+                        s
+                    }
+                } else {
+                    format!("{x:.1e}")
+                }
             } else if v.abs() >= 1000.0 {
                 format!("{v:.0}")
             } else {

@@ -39,6 +39,10 @@ pub struct ExperimentFile {
     pub network: NetworkSpec,
     /// The optimizers, each possibly a grid.
     pub optimizers: Vec<toml::Spanned<toml::Table>>,
+    /// Experiment-wide axes over the data and the network: `"dataset.train_samples"`,
+    /// `"dataset.name"`, `"network.hidden"`, `"network.init"` -> arrays of values.
+    #[serde(default)]
+    pub grid: Option<toml::Spanned<toml::Table>>,
 }
 
 fn one() -> usize {
@@ -94,6 +98,15 @@ pub struct NetworkSpec {
     #[serde(default)]
     pub init: Init,
 }
+
+/// Keys allowed in the experiment-wide `[grid]`.
+pub const SETTING_AXES: &[&str] = &[
+    "dataset.name",
+    "dataset.train_samples",
+    "dataset.test_samples",
+    "network.hidden",
+    "network.init",
+];
 
 /// One `[[optimizers]]` entry split into its parts.
 #[derive(Debug, Clone)]
@@ -167,8 +180,21 @@ impl Experiment {
         Ok(exp)
     }
 
+    /// The byte range of a table whose header toml reports at `header`: up to the next
+    /// table header (toml's span of an array-of-tables entry covers only its header).
+    pub fn table_region(&self, header: std::ops::Range<usize>) -> std::ops::Range<usize> {
+        let mut pos = header.end;
+        for line in self.source[header.end..].split_inclusive('\n') {
+            if line.trim_start().starts_with('[') && pos > header.end {
+                break;
+            }
+            pos += line.len();
+        }
+        header.start..pos
+    }
+
     fn split_entry(&self, spanned: &toml::Spanned<toml::Table>) -> Result<OptimizerEntry> {
-        let span = spanned.span();
+        let span = self.table_region(spanned.span());
         let mut params = spanned.get_ref().clone();
         let name = match params.remove("name") {
             Some(toml::Value::String(s)) => s,
@@ -259,6 +285,24 @@ impl Experiment {
                 "synthetic",
                 "give `[dataset.synthetic]` exactly when `name = \"synthetic\"`",
             ));
+        }
+        for (key, values) in self.file.grid.iter().flat_map(|g| g.get_ref()) {
+            let span = self
+                .file
+                .grid
+                .as_ref()
+                .map(|g| self.table_region(g.span()))
+                .unwrap_or(whole.clone());
+            if !SETTING_AXES.contains(&key.as_str()) {
+                return Err(self.key_error(
+                    &span,
+                    key,
+                    &format!("is not an experiment axis; valid: {}", SETTING_AXES.join(", ")),
+                ));
+            }
+            if !matches!(values, toml::Value::Array(v) if !v.is_empty()) {
+                return Err(self.key_error(&span, key, "an axis must be a non-empty array of values"));
+            }
         }
         if self.optimizers.is_empty() {
             return Err(self.at(&whole, "the experiment has no [[optimizers]] entry"));

@@ -14,9 +14,11 @@ mod execute;
 mod experiment;
 mod observers;
 mod plots;
+mod profiles;
 mod provenance;
 mod registry;
 mod results;
+mod shard;
 mod stats;
 mod store;
 mod summary;
@@ -60,6 +62,9 @@ enum Command {
     Exp(ExpArgs),
     /// Redraw the plots and summary of an experiment from stored results, without training.
     Plot(PlotArgs),
+    /// Copy finished cells of an experiment from other results directories (shards), then
+    /// redraw the summary and plots.
+    Merge(MergeArgs),
     /// List optimizers, datasets and experiments.
     List,
     /// Speed measurements at the paper's sizes.
@@ -92,6 +97,21 @@ struct ExpArgs {
     /// Cells to run at once; threads are split between them (default 1: timings stay comparable).
     #[arg(long, default_value_t = 1)]
     jobs: usize,
+    /// What the band around each mean shows.
+    #[arg(long, value_enum, default_value_t)]
+    band: plots::Band,
+    /// Run only shard K of N (e.g. `--shard 2/4`); gather the shards with `runner merge`.
+    #[arg(long)]
+    shard: Option<shard::Shard>,
+}
+
+#[derive(Args)]
+struct MergeArgs {
+    /// Experiment name.
+    name: String,
+    /// Results directories of other machines or shards (each holding NAME/<cell-id>/).
+    #[arg(required = true)]
+    from: Vec<PathBuf>,
     /// What the band around each mean shows.
     #[arg(long, value_enum, default_value_t)]
     band: plots::Band,
@@ -144,7 +164,14 @@ fn finish(exp: &Experiment, cells: &[cells::Cell], layout: &Layout, band: plots:
     let dir = layout.results.join(&exp.name);
     summary::write(&rows, &dir)?;
     let out = layout.plots.join(&exp.name);
-    let written = plots::draw_all(&exp.name, &exp.file.description, &results, &out, band)?;
+    let mut written = plots::draw_all(&exp.name, &exp.file.description, &results, &out, band)?;
+    written.extend(profiles::timing(&exp.name, &exp.file.description, &results, &out)?);
+    written.extend(profiles::performance_profile(
+        &exp.name,
+        &results,
+        &exp.file.targets,
+        &out,
+    )?);
     println!("\n{}", summary::markdown(&rows));
     println!(
         "results: {}  (summary.csv, summary.md, one directory per cell)",
@@ -164,7 +191,11 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Exp(args) => {
             let exp = Experiment::load(&layout.root, &args.name)?;
-            let cells = cells::expand(&exp)?;
+            let mut cells = cells::expand(&exp)?;
+            if let Some(shard) = args.shard {
+                cells = shard.select(&cells);
+                eprintln!("shard {}/{}: {} cells", shard.index, shard.count, cells.len());
+            }
             if args.dry_run {
                 for c in &cells {
                     let dir = store::CellDir::new(&layout.results, &exp.name, &c.id);
@@ -194,6 +225,16 @@ fn main() -> Result<()> {
             let drawn = finish(&exp, &cells, &layout, args.band);
             ran?;
             drawn
+        }
+        Command::Merge(args) => {
+            let exp = Experiment::load(&layout.root, &args.name)?;
+            let cells = cells::expand(&exp)?;
+            let copied = shard::merge(&layout.results, &exp.name, &cells, exp.file.iterations, &args.from)?;
+            eprintln!(
+                "merged {copied} finished cells into {}",
+                layout.results.join(&exp.name).display()
+            );
+            finish(&exp, &cells, &layout, args.band)
         }
         Command::Plot(args) => {
             let exp = Experiment::load(&layout.root, &args.name)?;

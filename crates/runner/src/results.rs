@@ -59,7 +59,10 @@ pub fn read_cell(results: &Path, experiment: &str, cell: &Cell) -> Result<Option
 
 /// Results of every cell that has any, in cell order.
 pub fn read_all(results: &Path, experiment: &str, cells: &[Cell]) -> Result<Vec<CellResult>> {
-    cells.iter().filter_map(|c| read_cell(results, experiment, c).transpose()).collect()
+    cells
+        .iter()
+        .filter_map(|c| read_cell(results, experiment, c).transpose())
+        .collect()
 }
 
 /// Cells grouped by configuration (the seeds of one configuration together), in first-seen

@@ -50,3 +50,45 @@ mod tests {
         assert_eq!(median(&[3.0, 1.0, 2.0, f64::NAN]), 2.0);
     }
 }
+
+/// Least-squares fit of `y = a x^b` on log-log axes: `(a, b, r^2)`; `None` for fewer than
+/// two usable points.
+pub fn fit_power_law(xs: &[f64], ys: &[f64]) -> Option<(f64, f64, f64)> {
+    let pts: Vec<(f64, f64)> = xs
+        .iter()
+        .zip(ys)
+        .filter(|(x, y)| **x > 0.0 && **y > 0.0)
+        .map(|(x, y)| (x.ln(), y.ln()))
+        .collect();
+    let n = pts.len() as f64;
+    if pts.len() < 2 {
+        return None;
+    }
+    let (mx, my) = (
+        pts.iter().map(|p| p.0).sum::<f64>() / n,
+        pts.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let syy: f64 = pts.iter().map(|p| (p.1 - my).powi(2)).sum();
+    if sxx == 0.0 {
+        return None;
+    }
+    let b = sxy / sxx;
+    let r2 = if syy == 0.0 { 1.0 } else { sxy * sxy / (sxx * syy) };
+    Some(((my - b * mx).exp(), b, r2))
+}
+
+#[cfg(test)]
+mod power_law_tests {
+    use super::*;
+
+    #[test]
+    fn recovers_exponent() {
+        let xs = [200.0, 400.0, 600.0, 800.0, 1000.0];
+        let ys: Vec<f64> = xs.iter().map(|x: &f64| 3e-6 * x.powf(2.0)).collect();
+        let (a, b, r2) = fit_power_law(&xs, &ys).unwrap();
+        assert!((b - 2.0).abs() < 1e-9 && (a - 3e-6).abs() < 1e-12 && (r2 - 1.0).abs() < 1e-12);
+        assert!(fit_power_law(&[1.0], &[1.0]).is_none());
+    }
+}

@@ -56,12 +56,12 @@ pub fn summarise(results: &[CellResult], targets: &[f64]) -> Vec<Row> {
                 mean_ci95(
                     &c.iter()
                         .map(|v| {
-                            v.iter()
-                                .copied()
-                                .filter(|x| x.is_finite())
-                                .fold(if hi { f64::NEG_INFINITY } else { f64::INFINITY }, |a, b| {
+                            v.iter().copied().filter(|x| x.is_finite()).fold(
+                                if hi { f64::NEG_INFINITY } else { f64::INFINITY },
+                                |a, b| {
                                     if hi { a.max(b) } else { a.min(b) }
-                                })
+                                },
+                            )
                         })
                         .filter(|x| x.is_finite())
                         .collect::<Vec<_>>(),
