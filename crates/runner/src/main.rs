@@ -17,6 +17,7 @@ mod plots;
 mod profiles;
 mod provenance;
 mod registry;
+mod report;
 mod results;
 mod shard;
 mod stats;
@@ -65,6 +66,8 @@ enum Command {
     /// Copy finished cells of an experiment from other results directories (shards), then
     /// redraw the summary and plots.
     Merge(MergeArgs),
+    /// Write results/NAME/report.html: summary, configurations and every plot in one page.
+    Report(PlotArgs),
     /// List optimizers, datasets and experiments.
     List,
     /// Speed measurements at the paper's sizes.
@@ -151,6 +154,16 @@ fn layout(paths: &Paths) -> Result<Layout> {
 }
 
 fn finish(exp: &Experiment, cells: &[cells::Cell], layout: &Layout, band: plots::Band) -> Result<()> {
+    draw(exp, cells, layout, band).map(|_| ())
+}
+
+/// Summary and plots from stored results; returns the summary rows, results and plot stems.
+fn draw(
+    exp: &Experiment,
+    cells: &[cells::Cell],
+    layout: &Layout,
+    band: plots::Band,
+) -> Result<(Vec<summary::Row>, Vec<results::CellResult>, Vec<PathBuf>)> {
     let results = results::read_all(&layout.results, &exp.name, cells)?;
     if results.is_empty() {
         anyhow::bail!(
@@ -178,7 +191,7 @@ fn finish(exp: &Experiment, cells: &[cells::Cell], layout: &Layout, band: plots:
         dir.display()
     );
     println!("plots:   {} ({} charts, PNG and SVG)", out.display(), written.len());
-    Ok(())
+    Ok((rows, results, written))
 }
 
 fn default_threads() -> usize {
@@ -235,6 +248,21 @@ fn main() -> Result<()> {
                 layout.results.join(&exp.name).display()
             );
             finish(&exp, &cells, &layout, args.band)
+        }
+        Command::Report(args) => {
+            let exp = Experiment::load(&layout.root, &args.name)?;
+            let cells = cells::expand(&exp)?;
+            let (rows, results, plots) = draw(&exp, &cells, &layout, args.band)?;
+            let path = report::write(
+                &exp.name,
+                &exp.file.description,
+                &results,
+                &rows,
+                &plots,
+                &layout.results.join(&exp.name),
+            )?;
+            println!("report:  {}", path.display());
+            Ok(())
         }
         Command::Plot(args) => {
             let exp = Experiment::load(&layout.root, &args.name)?;
