@@ -80,6 +80,7 @@ impl Conformance {
                 iterations: to,
                 max_seconds: None,
             },
+            eval_every: 1,
         };
         let progress = Progress {
             next_iteration: from,
@@ -169,10 +170,18 @@ impl Conformance {
                 r.iteration,
                 r.diagnostics
             );
-            assert!(r.train.loss.is_finite());
+            assert!(
+                r.train.is_some_and(|t| t.loss.is_finite()),
+                "training loss not finite at {}",
+                r.iteration
+            );
         }
         assert!(model.first_non_finite().is_none(), "non-finite parameters");
-        let last = records.last().expect("at least one iteration").train.loss;
+        let last = records
+            .last()
+            .and_then(|r| r.train)
+            .expect("an evaluated last iteration")
+            .loss;
         assert!(
             last < self.loss_ratio * initial,
             "training loss went from {initial} to {last}, not below {} of it",

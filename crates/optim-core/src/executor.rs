@@ -28,9 +28,10 @@ pub struct IterationRecord {
     pub update_seconds: f64,
     /// Update seconds summed over iterations `0..=iteration`.
     pub cumulative_seconds: f64,
-    /// Mean loss and accuracy on the training set after the update.
-    pub train: Evaluation,
-    /// The same on the test set, if one is given.
+    /// Mean loss and accuracy on the training set after the update (`None` on iterations
+    /// the evaluation schedule skips).
+    pub train: Option<Evaluation>,
+    /// The same on the test set, if one is given and this iteration is evaluated.
     pub test: Option<Evaluation>,
     /// The optimizer's own diagnostics.
     pub diagnostics: Diagnostics,
@@ -109,6 +110,8 @@ pub struct Executor<'a> {
     pub test: Option<&'a Dataset>,
     /// When to stop.
     pub budget: Budget,
+    /// Evaluate after iterations `0, k, 2k, ...` and the last one (1: every iteration).
+    pub eval_every: usize,
 }
 
 impl Executor<'_> {
@@ -146,8 +149,9 @@ impl Executor<'_> {
                 next_iteration: iteration + 1,
                 cumulative_seconds: progress.cumulative_seconds + update_seconds,
             };
-            let train = self.model.evaluate(self.train);
-            let test = self.test.map(|t| self.model.evaluate(t));
+            let evaluated = iteration.is_multiple_of(self.eval_every.max(1)) || iteration + 1 == self.budget.iterations;
+            let train = evaluated.then(|| self.model.evaluate(self.train));
+            let test = self.test.filter(|_| evaluated).map(|t| self.model.evaluate(t));
             let record = IterationRecord {
                 iteration,
                 update_seconds,
@@ -156,11 +160,12 @@ impl Executor<'_> {
                 test,
                 diagnostics,
             };
-            let non_finite = record
-                .diagnostics
-                .first_non_finite()
-                .map(str::to_owned)
-                .or_else(|| (!record.train.loss.is_finite()).then(|| "training loss".to_owned()));
+            let non_finite = record.diagnostics.first_non_finite().map(str::to_owned).or_else(|| {
+                record
+                    .train
+                    .is_some_and(|t| !t.loss.is_finite())
+                    .then(|| "training loss".to_owned())
+            });
             let view = RunView {
                 model: self.model,
                 optimizer: &*self.optimizer,

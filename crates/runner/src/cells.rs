@@ -30,6 +30,8 @@ pub struct Cell {
     pub dataset: DatasetSpec,
     /// The network.
     pub network: NetworkSpec,
+    /// Iteration budget.
+    pub iterations: usize,
     /// Index of the seed within the experiment (0..seeds).
     pub seed_index: usize,
     /// The run seed, derived from the experiment seed and the seed index.
@@ -200,6 +202,7 @@ pub fn expand(exp: &Experiment) -> Result<Vec<Cell>> {
                         resolved: built.resolved.clone(),
                         dataset: dataset.clone(),
                         network: network.clone(),
+                        iterations: entry.iterations.unwrap_or(exp.file.iterations),
                         seed_index,
                         seed,
                     });

@@ -60,8 +60,9 @@ pub fn run_cell(
     threads: usize,
     multi: &MultiProgress,
 ) -> Result<Status> {
+    let started = std::time::Instant::now();
     let dir = CellDir::new(&opts.results, &exp.name, &cell.id);
-    let iterations = exp.file.iterations;
+    let iterations = cell.iterations;
     std::fs::create_dir_all(&dir.path).with_context(|| format!("creating {}", dir.path.display()))?;
     dir.clean_temporaries();
     let widths = widths(cell, data);
@@ -108,6 +109,7 @@ pub fn run_cell(
             iterations,
             max_seconds: exp.file.max_seconds,
         },
+        eval_every: exp.file.eval_every,
     };
     let observers: &mut [&mut dyn Observer] = &mut [&mut metrics, &mut checkpointer, &mut reporter];
     let (termination, progress) = executor
@@ -117,6 +119,8 @@ pub fn run_cell(
         termination,
         progress,
         iterations,
+        wall_seconds: started.elapsed().as_secs_f64(),
+        finished: crate::provenance::now_utc(),
     };
     write_json(&dir.status_path(), &status)?;
     Ok(status)
@@ -131,7 +135,7 @@ pub fn run_cells(exp: &Experiment, cells: &[Cell], data: &mut DataCache, opts: &
         if opts.force && dir.path.exists() {
             std::fs::remove_dir_all(&dir.path).with_context(|| format!("removing {}", dir.path.display()))?;
         }
-        if dir.is_done(exp.file.iterations)? {
+        if dir.is_done(cell.iterations)? {
             eprintln!(
                 "skip {} seed {} (finished: {})",
                 cell.label,

@@ -30,6 +30,10 @@ pub struct ExperimentFile {
     /// Save a checkpoint every this many iterations (default 5) and at the end.
     #[serde(default = "five")]
     pub checkpoint_every: usize,
+    /// Evaluate (train and test loss and accuracy) after iterations 0, k, 2k, ... and the
+    /// last (default 1: every iteration). Evaluation is never timed, but costs wall time.
+    #[serde(default = "one")]
+    pub eval_every: usize,
     /// Test-accuracy targets for time-to-target statistics.
     #[serde(default)]
     pub targets: Vec<f64>,
@@ -115,6 +119,8 @@ pub struct OptimizerEntry {
     pub name: String,
     /// Display label (default: the name).
     pub label: Option<String>,
+    /// Iteration budget of this entry's cells, overriding the experiment's `iterations`.
+    pub iterations: Option<usize>,
     /// Fixed hyper-parameters.
     pub params: toml::Table,
     /// Grid axes: key -> values.
@@ -213,6 +219,11 @@ impl Experiment {
             Some(_) => return Err(self.key_error(&span, "label", "must be a string")),
             None => None,
         };
+        let iterations = match params.remove("iterations") {
+            Some(toml::Value::Integer(n)) if n >= 1 => Some(n as usize),
+            Some(_) => return Err(self.key_error(&span, "iterations", "must be a positive integer")),
+            None => None,
+        };
         let mut grid = BTreeMap::new();
         if let Some(g) = params.remove("grid") {
             let toml::Value::Table(g) = g else {
@@ -237,6 +248,7 @@ impl Experiment {
         Ok(OptimizerEntry {
             name,
             label,
+            iterations,
             params,
             grid,
             span,
@@ -251,6 +263,9 @@ impl Experiment {
         }
         if f.seeds == 0 {
             return Err(self.key_error(&whole, "seeds", "must be at least 1"));
+        }
+        if f.eval_every == 0 {
+            return Err(self.key_error(&whole, "eval_every", "must be at least 1"));
         }
         if f.checkpoint_every == 0 {
             return Err(self.key_error(&whole, "checkpoint_every", "must be at least 1"));

@@ -13,6 +13,7 @@ mod data;
 mod execute;
 mod experiment;
 mod observers;
+mod paper;
 mod plots;
 mod profiles;
 mod provenance;
@@ -66,6 +67,9 @@ enum Command {
     /// Copy finished cells of an experiment from other results directories (shards), then
     /// redraw the summary and plots.
     Merge(MergeArgs),
+    /// Reproduce a figure or table of the paper (runs resumably, draws it with the paper's
+    /// curves overlaid, writes results/paper/ITEM.md and the index results/paper/REPORT.md).
+    Paper(paper::PaperArgs),
     /// Write results/NAME/report.html: summary, configurations and every plot in one page.
     Report(PlotArgs),
     /// List optimizers, datasets and experiments.
@@ -129,7 +133,8 @@ struct PlotArgs {
     band: plots::Band,
 }
 
-struct Layout {
+/// Where the project's inputs and outputs live.
+pub struct Layout {
     root: PathBuf,
     results: PathBuf,
     plots: PathBuf,
@@ -194,6 +199,29 @@ fn draw(
     Ok((rows, results, written))
 }
 
+/// Runs `cells` of `exp` into `results` (skipping finished ones unless `force`).
+#[allow(clippy::too_many_arguments)]
+fn run_cells(
+    exp: &Experiment,
+    cells: &[cells::Cell],
+    results: &Path,
+    layout: &Layout,
+    data_dir: Option<PathBuf>,
+    threads: Option<usize>,
+    jobs: usize,
+    force: bool,
+) -> Result<()> {
+    let opts = execute::RunOptions {
+        root: layout.root.clone(),
+        results: results.to_path_buf(),
+        force,
+        threads: threads.unwrap_or_else(default_threads),
+        jobs,
+    };
+    let mut data = data::DataCache::new(data_dir);
+    execute::run_cells(exp, cells, &mut data, &opts)
+}
+
 fn default_threads() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }
@@ -212,7 +240,7 @@ fn main() -> Result<()> {
             if args.dry_run {
                 for c in &cells {
                     let dir = store::CellDir::new(&layout.results, &exp.name, &c.id);
-                    let state = if dir.is_done(exp.file.iterations)? {
+                    let state = if dir.is_done(c.iterations)? {
                         "done".to_owned()
                     } else if let Some((n, _)) = dir.checkpoints().pop() {
                         format!("resumable at iteration {n}")
@@ -224,25 +252,26 @@ fn main() -> Result<()> {
                 println!("{} cells", cells.len());
                 return Ok(());
             }
-            let threads = args.threads.unwrap_or_else(default_threads);
-            let opts = execute::RunOptions {
-                root: layout.root.clone(),
-                results: layout.results.clone(),
-                force: args.force,
-                threads,
-                jobs: args.jobs,
-            };
-            let mut data = data::DataCache::new(args.data_dir);
-            let ran = execute::run_cells(&exp, &cells, &mut data, &opts);
+            let ran = run_cells(
+                &exp,
+                &cells,
+                &layout.results,
+                &layout,
+                args.data_dir,
+                args.threads,
+                args.jobs,
+                args.force,
+            );
             // Plots and summary of whatever finished, even if a cell failed.
             let drawn = finish(&exp, &cells, &layout, args.band);
             ran?;
             drawn
         }
+        Command::Paper(args) => paper::run(&paper::PaperRun { layout: &layout, args }),
         Command::Merge(args) => {
             let exp = Experiment::load(&layout.root, &args.name)?;
             let cells = cells::expand(&exp)?;
-            let copied = shard::merge(&layout.results, &exp.name, &cells, exp.file.iterations, &args.from)?;
+            let copied = shard::merge(&layout.results, &exp.name, &cells, &args.from)?;
             eprintln!(
                 "merged {copied} finished cells into {}",
                 layout.results.join(&exp.name).display()

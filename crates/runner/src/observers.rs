@@ -93,8 +93,8 @@ impl Observer for MetricsWriter {
             r.iteration,
             r.update_seconds,
             r.cumulative_seconds,
-            r.train.loss,
-            r.train.accuracy,
+            opt(r.train.map(|t| t.loss)),
+            opt(r.train.map(|t| t.accuracy)),
             opt(r.test.map(|t| t.loss)),
             opt(r.test.map(|t| t.accuracy)),
         );
@@ -162,14 +162,25 @@ impl ProgressReporter {
 impl Observer for ProgressReporter {
     fn observe(&mut self, _run: &RunView<'_>, r: &IterationRecord) -> optim_core::Result<Control> {
         self.bar.set_position(r.iteration as u64 + 1);
+        let train = r
+            .train
+            .map(|t| format!("train loss {:.4} ", t.loss))
+            .unwrap_or_default();
         let test = r
             .test
-            .map(|t| format!("test acc {:.4}", t.accuracy))
+            .map(|t| format!("test acc {:.4} ", t.accuracy))
             .unwrap_or_default();
-        self.bar.set_message(format!(
-            "train loss {:.4} {test} {:.2} s/it",
-            r.train.loss, r.update_seconds
-        ));
+        let message = format!("{train}{test}{:.2} s/it", r.update_seconds);
+        if self.bar.is_hidden() {
+            // Not a terminal (CI, nohup): one plain line per iteration instead of a bar.
+            eprintln!(
+                "{} iteration {}/{}: {message}",
+                self.bar.prefix(),
+                r.iteration + 1,
+                self.bar.length().unwrap_or(0)
+            );
+        }
+        self.bar.set_message(message);
         Ok(Control::Continue)
     }
 

@@ -33,6 +33,7 @@ pub const REGISTRY: &[Entry] = &[
     rule::<adam::AdamConfig>("adam", "Adam (Kingma & Ba), PyTorch semantics"),
     rule::<adagrad::AdagradConfig>("adagrad", "Adagrad (Duchi et al.), PyTorch semantics"),
     rule::<adadelta::AdadeltaConfig>("adadelta", "Adadelta (Zeiler), PyTorch semantics"),
+    method::<admm::AdmmConfig>("admm", "gradient-free ADMM of Taylor et al. (2016), full batch"),
 ];
 
 /// The entry called `name`.
@@ -61,7 +62,6 @@ fn to_json<T: Serialize>(value: &T) -> Result<serde_json::Value> {
 }
 
 /// A registry line for a full training algorithm.
-#[allow(dead_code)] // until the first full method is registered
 pub const fn method<C: MethodConfig + 'static>(name: &'static str, description: &'static str) -> Entry {
     Entry {
         name,
@@ -70,7 +70,6 @@ pub const fn method<C: MethodConfig + 'static>(name: &'static str, description: 
     }
 }
 
-#[allow(dead_code)]
 fn build_method<C: MethodConfig>(table: &toml::Table) -> Result<Built> {
     let config: C = from_table(table.clone())?;
     let optimizer = config.build().map_err(|e| anyhow!("{e}"))?;

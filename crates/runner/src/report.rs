@@ -93,9 +93,9 @@ th{{background:#f3f3f3}} figure{{margin:2em 0}} svg{{max-width:100%;height:auto}
         } else {
             svg
         };
-        let _ = write!(
+        let _ = writeln!(
             html,
-            "<figure>{svg}<figcaption>{}</figcaption></figure>\n",
+            "<figure>{svg}<figcaption>{}</figcaption></figure>",
             escape(&svg_path.file_name().unwrap_or_default().to_string_lossy())
         );
     }

@@ -74,13 +74,7 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
 
 /// Copies the finished cells of `experiment` found under each of `sources` (results
 /// directories of other machines) into `results`. Returns how many were copied.
-pub fn merge(
-    results: &Path,
-    experiment: &str,
-    cells: &[Cell],
-    iterations: usize,
-    sources: &[std::path::PathBuf],
-) -> Result<usize> {
+pub fn merge(results: &Path, experiment: &str, cells: &[Cell], sources: &[std::path::PathBuf]) -> Result<usize> {
     let mut copied = 0;
     for source in sources {
         if !source.join(experiment).is_dir() {
@@ -93,12 +87,12 @@ pub fn merge(
     }
     for cell in cells {
         let ours = CellDir::new(results, experiment, &cell.id);
-        if ours.is_done(iterations)? {
+        if ours.is_done(cell.iterations)? {
             continue;
         }
         for source in sources {
             let theirs = CellDir::new(source, experiment, &cell.id);
-            if !theirs.is_done(iterations)? {
+            if !theirs.is_done(cell.iterations)? {
                 continue;
             }
             let parent = ours.path.parent().ok_or_else(|| anyhow!("bad results path"))?;

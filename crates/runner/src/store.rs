@@ -57,6 +57,12 @@ pub struct Status {
     pub progress: Progress,
     /// The iteration budget the run was given.
     pub iterations: usize,
+    /// Wall-clock seconds of the last (possibly resumed) run, evaluation and I/O included.
+    #[serde(default)]
+    pub wall_seconds: f64,
+    /// When the run ended (RFC 3339, UTC).
+    #[serde(default)]
+    pub finished: String,
 }
 
 /// One cell's directory.
