@@ -1,0 +1,370 @@
+//! [`Admm`]: one iteration of Taylor et al.'s algorithm per [`Optimizer::step`].
+
+use std::io::{Read, Write};
+
+use ndarray::{Array2, ArrayView2, s};
+use optim_core::linalg::{gemm, zeros};
+use optim_core::{Dataset, Diagnostics, Mlp, OptimError, Optimizer, Result, checkpoint};
+use serde::{Deserialize, Serialize};
+
+use crate::a_step::{Form, update_activation};
+use crate::cholesky::Cholesky;
+use crate::config::{AdmmConfig, OutputLoss};
+use crate::objective::{ObjectiveTerms, evaluate_objective, weight_norm};
+use crate::state::AdmmState;
+use crate::w_step::{factor_gram, solve_weights};
+use crate::z_hidden::update_hidden_z;
+use crate::z_output::{FistaSettings, finish_output, fista_cross_entropy, update_hinge_z};
+
+/// Names of the per-iteration diagnostics, in the order [`Optimizer::step`] reports them:
+///
+/// - `penalised_objective`: the objective of [`crate::objective`] at the end of the iteration
+///   (with the updated `λ`);
+/// - `output_loss`: `ℓ(z_L; y)` of the auxiliary output `z_L` (not of the network's logits);
+/// - `output_residual`: `‖z_L - W_L a_{L-1} - b_L‖²`;
+/// - `hidden_residual`: `Σ_{l<L} ‖z_l - W_l a_{l-1} - b_l‖²`;
+/// - `activation_residual`: `Σ_{l<L} ‖a_l - relu(z_l)‖²`;
+/// - `inner_iterations`: FISTA iterations of the `z_L` solve (0 for the hinge);
+/// - `inner_cap_hits`: 1 if that solve reached `fista_max_iterations`, else 0;
+/// - `warm_start`: 1 during the warm start (no multiplier update), else 0.
+pub const DIAGNOSTIC_NAMES: [&str; 8] = [
+    "penalised_objective",
+    "output_loss",
+    "output_residual",
+    "hidden_residual",
+    "activation_residual",
+    "inner_iterations",
+    "inner_cap_hits",
+    "warm_start",
+];
+
+/// Gradient-free ADMM of Taylor et al. (ICML 2016) for the shared [`Mlp`].
+///
+/// One [`Optimizer::step`] is one forward sweep: for each hidden layer `l`, `W_l` (least
+/// squares), `a_l` (linear system), `z_l` (closed form); then `W_L`, the output `z_L`
+/// (closed form for the hinge, FISTA for cross-entropy), and outside the warm start the
+/// Bregman update `λ ← λ + β (z_L - W_L a_{L-1} - b_L)`. Each weight update is written into
+/// the model at once, so the executor evaluates the plain forward network.
+#[derive(Debug)]
+pub struct Admm {
+    config: AdmmConfig,
+    run: Option<Run>,
+}
+
+/// Everything allocated for one run.
+#[derive(Debug)]
+struct Run {
+    state: AdmmState,
+    widths: Vec<usize>,
+    /// `max_l n_l × N`: products `W_l a_{l-1}` and the dual activation systems.
+    scratch: Array2<f32>,
+    /// `n_L × N`: FISTA's extrapolated point.
+    extrapolated: Array2<f32>,
+    /// `N × 1` of ones: row sums by a product.
+    ones: Array2<f32>,
+    /// Cholesky factor of `x̃ x̃ᵀ + ε I` for the input layer, fixed for the run.
+    input_factor: Cholesky,
+}
+
+/// The checkpoint, written by reference.
+#[derive(Serialize)]
+struct SavedRef<'a> {
+    config: &'a AdmmConfig,
+    widths: &'a [usize],
+    samples: usize,
+    state: &'a AdmmState,
+}
+
+/// The checkpoint, read back.
+#[derive(Deserialize)]
+struct Saved {
+    config: AdmmConfig,
+    widths: Vec<usize>,
+    samples: usize,
+    state: AdmmState,
+}
+
+fn non_finite(what: String) -> OptimError {
+    OptimError::NonFinite { what }
+}
+
+impl Run {
+    fn new(config: &AdmmConfig, state: AdmmState, model: &Mlp, train: &Dataset) -> Result<Self> {
+        let widths = model.widths();
+        check_problem(&widths, train)?;
+        state.check_shapes(&widths, train.len())?;
+        let samples = train.len();
+        let ones = Array2::from_elem((samples, 1), 1.0f32);
+        let input_factor = factor_gram(&train.features.view(), &ones.view(), config.ridge_weight(samples))
+            .map_err(|_| non_finite("W_1 normal equations (input Gram matrix)".to_owned()))?;
+        let widest = widths[1..].iter().copied().max().unwrap_or(0);
+        Ok(Self {
+            state,
+            scratch: zeros(widest, samples),
+            extrapolated: zeros(widths[widths.len() - 1], samples),
+            ones,
+            input_factor,
+            widths,
+        })
+    }
+}
+
+fn check_problem(widths: &[usize], train: &Dataset) -> Result<()> {
+    if widths[0] != train.num_features() || widths[widths.len() - 1] != train.num_classes {
+        return Err(OptimError::Shape(format!(
+            "network widths {widths:?} do not fit {} features and {} classes",
+            train.num_features(),
+            train.num_classes
+        )));
+    }
+    if train.is_empty() {
+        return Err(OptimError::Shape("empty training set".to_owned()));
+    }
+    Ok(())
+}
+
+impl Admm {
+    /// An optimizer with validated hyper-parameters; call [`Optimizer::initialize`] next.
+    pub fn new(config: AdmmConfig) -> Result<Self> {
+        config.validate()?;
+        Ok(Self { config, run: None })
+    }
+
+    /// The hyper-parameters.
+    pub fn config(&self) -> &AdmmConfig {
+        &self.config
+    }
+
+    /// The auxiliary variables, once initialised or restored.
+    pub fn state(&self) -> Option<&AdmmState> {
+        self.run.as_ref().map(|r| &r.state)
+    }
+
+    /// The objective's terms at the current state, recomputed from scratch (see
+    /// [`evaluate_objective`]).
+    pub fn objective_terms(&self, model: &Mlp, train: &Dataset) -> Result<ObjectiveTerms> {
+        let state = self.state().ok_or_else(not_initialised)?;
+        evaluate_objective(&self.config, model, train, state)
+    }
+}
+
+fn not_initialised() -> OptimError {
+    OptimError::invalid(
+        "state",
+        "the ADMM optimizer was stepped before initialize or load_state",
+    )
+}
+
+impl Optimizer for Admm {
+    fn initialize(&mut self, model: &Mlp, train: &Dataset, _seed: u64) -> Result<()> {
+        check_problem(&model.widths(), train)?;
+        let state = AdmmState::from_forward_pass(model, &train.features.view());
+        self.run = Some(Run::new(&self.config, state, model, train)?);
+        Ok(())
+    }
+
+    fn step(&mut self, model: &mut Mlp, train: &Dataset, iteration: usize) -> Result<Diagnostics> {
+        let config = &self.config;
+        let run = self.run.as_mut().ok_or_else(not_initialised)?;
+        if model.widths() != run.widths || train.len() != run.state.lambda.ncols() {
+            return Err(OptimError::Shape(format!(
+                "ADMM state was built for widths {:?} and {} samples, got {:?} and {}",
+                run.widths,
+                run.state.lambda.ncols(),
+                model.widths(),
+                train.len()
+            )));
+        }
+        let (beta, gamma) = (config.beta, config.gamma);
+        let samples = train.len();
+        let ridge = config.ridge_weight(samples);
+        let depth = model.depth();
+        let warm_start = iteration < config.warm_start_iterations;
+        let x = train.features.view();
+        let ones = run.ones.view();
+        let (mut hidden_residual, mut activation_residual) = (0.0f64, 0.0f64);
+
+        for l in 0..depth {
+            let layer_name = l + 1;
+            // W_l: least squares against z_l, from the activations updated just before.
+            {
+                let input: ArrayView2<'_, f32> = if l == 0 { x.view() } else { run.state.a[l - 1].view() };
+                let owned;
+                let factor = if l == 0 {
+                    &run.input_factor
+                } else {
+                    owned = factor_gram(&input, &ones, ridge)
+                        .map_err(|_| non_finite(format!("W_{layer_name} normal equations")))?;
+                    &owned
+                };
+                solve_weights(factor, &input, &run.state.z[l].view(), &ones, &mut model.layers[l])
+                    .map_err(|_| non_finite(format!("W_{layer_name}")))?;
+            }
+            if l + 1 == depth {
+                break;
+            }
+            // a_l: uses the previous iteration's W_{l+1}, b_{l+1}, z_{l+1}.
+            {
+                let (n, n_next) = (run.widths[l + 1], run.widths[l + 2]);
+                update_activation(
+                    &mut run.state.a[l].view_mut(),
+                    &run.state.z[l].view(),
+                    &run.state.z[l + 1].view(),
+                    &model.layers[l + 1],
+                    beta,
+                    gamma,
+                    &mut run.scratch.view_mut(),
+                    Form::cheaper(n, n_next),
+                )
+                .map_err(|_| non_finite(format!("a_{layer_name} linear system")))?;
+            }
+            // z_l: closed form from the new W_l, b_l, a_{l-1} and a_l.
+            {
+                let input: ArrayView2<'_, f32> = if l == 0 { x.view() } else { run.state.a[l - 1].view() };
+                let layer = &model.layers[l];
+                let mut product = run.scratch.slice_mut(s![..layer.weight.nrows(), ..]);
+                gemm(0.0, &mut product, 1.0, &layer.weight.view(), &input);
+                let sums = update_hidden_z(
+                    &mut run.state.z[l].view_mut(),
+                    &product.view(),
+                    &layer.bias.view(),
+                    &run.state.a[l].view(),
+                    beta,
+                    gamma,
+                );
+                if sums.non_finite_a {
+                    return Err(non_finite(format!("a_{layer_name}")));
+                }
+                if sums.non_finite_m {
+                    return Err(non_finite(format!("z_{layer_name}")));
+                }
+                hidden_residual += sums.residual;
+                activation_residual += sums.activation_residual;
+            }
+        }
+
+        // Output: z_L against m_L = W_L a_{L-1} + b_L, then the multiplier.
+        let out = depth - 1;
+        let input: ArrayView2<'_, f32> = if out == 0 {
+            x.view()
+        } else {
+            run.state.a[out - 1].view()
+        };
+        let layer = &model.layers[out];
+        let mut product = run.scratch.slice_mut(s![..layer.weight.nrows(), ..]);
+        gemm(0.0, &mut product, 1.0, &layer.weight.view(), &input);
+        let z_out = &mut run.state.z[out];
+        let (inner_iterations, inner_cap_hits) = match config.loss {
+            OutputLoss::Hinge => {
+                update_hinge_z(
+                    &mut z_out.view_mut(),
+                    &product.view(),
+                    &layer.bias.view(),
+                    &run.state.lambda.view(),
+                    &train.labels,
+                    beta,
+                );
+                (0, 0)
+            }
+            OutputLoss::CrossEntropy => {
+                let outcome = fista_cross_entropy(
+                    &mut z_out.view_mut(),
+                    &mut run.extrapolated.view_mut(),
+                    &product.view(),
+                    &layer.bias.view(),
+                    &run.state.lambda.view(),
+                    &train.labels,
+                    beta,
+                    &FistaSettings {
+                        step: config.fista_step,
+                        tol: config.fista_tol,
+                        max_iterations: config.fista_max_iterations,
+                    },
+                );
+                (outcome.iterations, usize::from(outcome.hit_cap))
+            }
+        };
+        let sums = finish_output(
+            &z_out.view(),
+            &product.view(),
+            &layer.bias.view(),
+            &mut run.state.lambda.view_mut(),
+            &train.labels,
+            config.loss,
+            beta,
+            !warm_start,
+        );
+        if sums.non_finite_z {
+            return Err(non_finite(format!("z_{depth}")));
+        }
+        if sums.non_finite_lambda {
+            return Err(non_finite("lambda".to_owned()));
+        }
+        let terms = ObjectiveTerms {
+            output_loss: sums.loss,
+            multiplier: sums.multiplier,
+            output_residual: sums.residual,
+            hidden_residual,
+            activation_residual,
+            weight_norm: weight_norm(model),
+        };
+        let objective = terms.penalised(config, samples);
+        if !objective.is_finite() {
+            return Err(non_finite("penalised_objective".to_owned()));
+        }
+        let values = [
+            objective,
+            terms.output_loss,
+            terms.output_residual,
+            terms.hidden_residual,
+            terms.activation_residual,
+            inner_iterations as f64,
+            inner_cap_hits as f64,
+            f64::from(u8::from(warm_start)),
+        ];
+        let mut diagnostics = Diagnostics::new();
+        for (name, value) in DIAGNOSTIC_NAMES.iter().zip(values) {
+            diagnostics.push(name, value);
+        }
+        Ok(diagnostics)
+    }
+
+    fn diagnostic_names(&self) -> Vec<String> {
+        DIAGNOSTIC_NAMES.iter().map(|&n| n.to_owned()).collect()
+    }
+
+    fn save_state(&self, out: &mut dyn Write) -> Result<()> {
+        let run = self.run.as_ref().ok_or_else(not_initialised)?;
+        checkpoint::write(
+            &SavedRef {
+                config: &self.config,
+                widths: &run.widths,
+                samples: run.state.lambda.ncols(),
+                state: &run.state,
+            },
+            out,
+        )
+    }
+
+    fn load_state(&mut self, input: &mut dyn Read, model: &Mlp, train: &Dataset) -> Result<()> {
+        let saved: Saved = checkpoint::read(input)?;
+        if saved.config != self.config {
+            return Err(OptimError::Checkpoint(format!(
+                "the ADMM state was saved with {:?}, this optimizer is configured with {:?}",
+                saved.config, self.config
+            )));
+        }
+        if saved.widths != model.widths() || saved.samples != train.len() {
+            return Err(OptimError::Checkpoint(format!(
+                "the ADMM state is for widths {:?} and {} samples, the run has {:?} and {}",
+                saved.widths,
+                saved.samples,
+                model.widths(),
+                train.len()
+            )));
+        }
+        // The cached input factorisation is recomputed from the data.
+        self.run = Some(Run::new(&self.config, saved.state, model, train)?);
+        Ok(())
+    }
+}

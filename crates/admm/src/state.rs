@@ -1,0 +1,123 @@
+//! The auxiliary variables of the ADMM formulation and their initialisation.
+
+use ndarray::{Array2, ArrayView2, Zip};
+use optim_core::linalg::{gemm, zeros};
+use optim_core::{Mlp, OptimError, Result};
+use serde::{Deserialize, Serialize};
+
+/// The state the method carries between iterations, besides the network's `W_l, b_l`
+/// (which live in the shared [`Mlp`]). Every matrix has one column per training sample and
+/// is column-major.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdmmState {
+    /// Pre-activations `z_1, ..., z_L` (`n_l × N`); `z_L` is the output.
+    #[serde(with = "optim_core::fortran_serde::vec")]
+    pub z: Vec<Array2<f32>>,
+    /// Activations `a_1, ..., a_{L-1}` (`n_l × N`); `a_0` is the input and is not stored.
+    #[serde(with = "optim_core::fortran_serde::vec")]
+    pub a: Vec<Array2<f32>>,
+    /// Lagrange multiplier `λ` of the output constraint `z_L = W_L a_{L-1} + b_L`
+    /// (`n_L × N`).
+    #[serde(with = "optim_core::fortran_serde")]
+    pub lambda: Array2<f32>,
+}
+
+impl AdmmState {
+    /// The state of a forward pass of `model` on the inputs `x` (`n_0 × N`):
+    /// `z_l = W_l a_{l-1} + b_l`, `a_l = relu(z_l)` and the output `z_L` equal to the logits,
+    /// with `λ = 0`. Every constraint then holds exactly, and the first iterations move the
+    /// network only as far as the output loss pulls `z_L` away from the logits.
+    pub fn from_forward_pass(model: &Mlp, x: &ArrayView2<'_, f32>) -> Self {
+        let depth = model.depth();
+        let samples = x.ncols();
+        let mut z = Vec::with_capacity(depth);
+        let mut a: Vec<Array2<f32>> = Vec::with_capacity(depth.saturating_sub(1));
+        for (l, layer) in model.layers.iter().enumerate() {
+            let input = if l == 0 { x.view() } else { a[l - 1].view() };
+            let mut zl = zeros(layer.weight.nrows(), samples);
+            gemm(0.0, &mut zl.view_mut(), 1.0, &layer.weight.view(), &input);
+            Zip::from(zl.columns_mut()).par_for_each(|mut column| column += &layer.bias);
+            if l + 1 < depth {
+                let mut al = zeros(zl.nrows(), samples);
+                Zip::from(&mut al).and(&zl).par_for_each(|a, &z| *a = z.max(0.0));
+                a.push(al);
+            }
+            z.push(zl);
+        }
+        let lambda = zeros(model.layers[depth - 1].weight.nrows(), samples);
+        Self { z, a, lambda }
+    }
+
+    /// Checks that the matrices fit layer widths `widths` (input first) and `samples`.
+    pub fn check_shapes(&self, widths: &[usize], samples: usize) -> Result<()> {
+        let depth = widths.len().saturating_sub(1);
+        if self.z.len() != depth || self.a.len() + 1 != depth.max(1) {
+            return Err(OptimError::Shape(format!(
+                "ADMM state has {} z and {} a blocks, the network has {depth} layers",
+                self.z.len(),
+                self.a.len()
+            )));
+        }
+        let blocks = self
+            .z
+            .iter()
+            .enumerate()
+            .map(|(l, m)| (format!("z_{}", l + 1), m, widths[l + 1]))
+            .chain(
+                self.a
+                    .iter()
+                    .enumerate()
+                    .map(|(l, m)| (format!("a_{}", l + 1), m, widths[l + 1])),
+            )
+            .chain(std::iter::once(("lambda".to_owned(), &self.lambda, widths[depth])));
+        for (name, m, rows) in blocks {
+            if m.dim() != (rows, samples) {
+                return Err(OptimError::Shape(format!(
+                    "ADMM state {name} is {:?}, expected {:?}",
+                    m.dim(),
+                    (rows, samples)
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use optim_core::{Init, Stream, rng_for, synthetic};
+
+    #[test]
+    fn forward_pass_state_matches_the_logits_and_round_trips() {
+        let data = synthetic::blobs(
+            &synthetic::BlobsConfig {
+                samples: 40,
+                features: 5,
+                classes: 3,
+                separation: 1.0,
+            },
+            1,
+        );
+        let model = Mlp::new(&[5, 7, 6, 3], &Init::default(), &mut rng_for(1, Stream::Init, 0)).unwrap();
+        let state = AdmmState::from_forward_pass(&model, &data.features.view());
+        state.check_shapes(&model.widths(), 40).unwrap();
+        let logits = model.logits(&data.features.view());
+        for (x, y) in state.z[2].iter().zip(&logits) {
+            assert!((x - y).abs() < 1e-5);
+        }
+        assert!(state.lambda.iter().all(|&v| v == 0.0));
+        assert!(state.check_shapes(&model.widths(), 41).is_err());
+        assert!(state.check_shapes(&[5, 7, 3], 40).is_err());
+        let bytes = postcard_bytes(&state);
+        let back: AdmmState = optim_core::checkpoint::read(&mut bytes.as_slice()).unwrap();
+        assert_eq!(back, state);
+        assert!(back.z[0].t().is_standard_layout(), "restored column-major");
+    }
+
+    fn postcard_bytes(state: &AdmmState) -> Vec<u8> {
+        let mut out = Vec::new();
+        optim_core::checkpoint::write(state, &mut out).unwrap();
+        out
+    }
+}
