@@ -37,6 +37,17 @@ pub struct IterationRecord {
     pub diagnostics: Diagnostics,
 }
 
+impl IterationRecord {
+    /// Name of the first non-finite value of the record (diagnostics, losses), if any.
+    pub fn first_non_finite(&self) -> Option<String> {
+        self.diagnostics.first_non_finite().map(str::to_owned).or_else(|| {
+            self.train
+                .is_some_and(|t| !t.loss.is_finite())
+                .then(|| "training loss".to_owned())
+        })
+    }
+}
+
 /// Why a run ended: a value, never a panic.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
@@ -160,12 +171,7 @@ impl Executor<'_> {
                 test,
                 diagnostics,
             };
-            let non_finite = record.diagnostics.first_non_finite().map(str::to_owned).or_else(|| {
-                record
-                    .train
-                    .is_some_and(|t| !t.loss.is_finite())
-                    .then(|| "training loss".to_owned())
-            });
+            let non_finite = record.first_non_finite();
             let view = RunView {
                 model: self.model,
                 optimizer: &*self.optimizer,

@@ -97,12 +97,20 @@ impl Chart {
         if let Some(dir) = stem.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let png = stem.with_extension("png");
-        let svg = stem.with_extension("svg");
-        self.draw(BitMapBackend::new(&png, (1200, 800)).into_drawing_area())
+        // Drawn under a temporary name (the backends pick the format from the extension),
+        // then renamed: a plot is never seen half written.
+        let temporary = |ext: &str| {
+            let name = stem.file_name().unwrap_or_default().to_string_lossy();
+            stem.with_file_name(format!(".tmp-{}-{name}.{ext}", std::process::id()))
+        };
+        let (png, png_tmp) = (stem.with_extension("png"), temporary("png"));
+        let (svg, svg_tmp) = (stem.with_extension("svg"), temporary("svg"));
+        self.draw(BitMapBackend::new(&png_tmp, (1200, 800)).into_drawing_area())
             .map_err(|e| anyhow!("drawing {}: {e}", png.display()))?;
-        self.draw(SVGBackend::new(&svg, (1200, 800)).into_drawing_area())
+        std::fs::rename(&png_tmp, &png)?;
+        self.draw(SVGBackend::new(&svg_tmp, (1200, 800)).into_drawing_area())
             .map_err(|e| anyhow!("drawing {}: {e}", svg.display()))?;
+        std::fs::rename(&svg_tmp, &svg)?;
         Ok(())
     }
 

@@ -189,14 +189,48 @@ impl Experiment {
     /// The byte range of a table whose header toml reports at `header`: up to the next
     /// table header (toml's span of an array-of-tables entry covers only its header).
     pub fn table_region(&self, header: std::ops::Range<usize>) -> std::ops::Range<usize> {
+        // Sub-tables of the same table (`[optimizers.grid]` after `[[optimizers]]`) belong to it.
+        let head = self.source[header.clone()]
+            .trim()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .trim()
+            .to_owned();
         let mut pos = header.end;
         for line in self.source[header.end..].split_inclusive('\n') {
-            if line.trim_start().starts_with('[') && pos > header.end {
+            let t = line.trim_start();
+            let sub = t.trim_start_matches('[').starts_with(&format!("{head}."));
+            if t.starts_with('[') && pos > header.end && !sub {
                 break;
             }
             pos += line.len();
         }
         header.start..pos
+    }
+
+    /// The keys before the first table header.
+    fn root_region(&self) -> std::ops::Range<usize> {
+        let mut pos = 0;
+        for line in self.source.split_inclusive('\n') {
+            if line.trim_start().starts_with('[') {
+                break;
+            }
+            pos += line.len();
+        }
+        0..pos
+    }
+
+    /// The region of table `[name]` (the whole file if absent).
+    fn section(&self, name: &str) -> std::ops::Range<usize> {
+        let header = format!("[{name}]");
+        let mut pos = 0;
+        for line in self.source.split_inclusive('\n') {
+            if line.trim() == header {
+                return self.table_region(pos..pos + line.trim_end().len());
+            }
+            pos += line.len();
+        }
+        0..self.source.len()
     }
 
     fn split_entry(&self, spanned: &toml::Spanned<toml::Table>) -> Result<OptimizerEntry> {
@@ -258,45 +292,48 @@ impl Experiment {
     fn validate(&self) -> Result<()> {
         let f = &self.file;
         let whole = 0..self.source.len();
+        let root = self.root_region();
+        let dataset = self.section("dataset");
+        let network = self.section("network");
         if f.iterations == 0 {
-            return Err(self.key_error(&whole, "iterations", "must be at least 1"));
+            return Err(self.key_error(&root, "iterations", "must be at least 1"));
         }
         if f.seeds == 0 {
-            return Err(self.key_error(&whole, "seeds", "must be at least 1"));
+            return Err(self.key_error(&root, "seeds", "must be at least 1"));
         }
         if f.eval_every == 0 {
-            return Err(self.key_error(&whole, "eval_every", "must be at least 1"));
+            return Err(self.key_error(&root, "eval_every", "must be at least 1"));
         }
         if f.checkpoint_every == 0 {
-            return Err(self.key_error(&whole, "checkpoint_every", "must be at least 1"));
+            return Err(self.key_error(&root, "checkpoint_every", "must be at least 1"));
         }
         if let Some(s) = f.max_seconds
             && (s.is_nan() || s <= 0.0)
         {
-            return Err(self.key_error(&whole, "max_seconds", "must be positive"));
+            return Err(self.key_error(&root, "max_seconds", "must be positive"));
         }
         if let Some(t) = f.targets.iter().find(|t| !(0.0..=1.0).contains(*t)) {
-            return Err(self.key_error(&whole, "targets", &format!("accuracy targets lie in [0, 1], got {t}")));
+            return Err(self.key_error(&root, "targets", &format!("accuracy targets lie in [0, 1], got {t}")));
         }
         if f.network.hidden.contains(&0) {
-            return Err(self.key_error(&whole, "hidden", "hidden widths must be positive"));
+            return Err(self.key_error(&network, "hidden", "hidden widths must be positive"));
         }
         f.network
             .init
             .validate()
-            .map_err(|e| self.key_error(&whole, "init", &e.to_string()))?;
+            .map_err(|e| self.key_error(&network, "init", &e.to_string()))?;
         let ds = &f.dataset;
         let known = crate::data::names();
         if !known.contains(&ds.name.as_str()) {
             return Err(self.key_error(
-                &whole,
+                &dataset,
                 "name",
                 &format!("unknown dataset `{}`; valid: {}", ds.name, known.join(", ")),
             ));
         }
         if (ds.name == "synthetic") != ds.synthetic.is_some() {
             return Err(self.key_error(
-                &whole,
+                &dataset,
                 "synthetic",
                 "give `[dataset.synthetic]` exactly when `name = \"synthetic\"`",
             ));
@@ -317,6 +354,29 @@ impl Experiment {
             }
             if !matches!(values, toml::Value::Array(v) if !v.is_empty()) {
                 return Err(self.key_error(&span, key, "an axis must be a non-empty array of values"));
+            }
+        }
+        for (key, value) in [("train_samples", ds.train_samples), ("test_samples", ds.test_samples)] {
+            if value == Some(0) {
+                return Err(self.key_error(&dataset, key, "must be at least 1"));
+            }
+        }
+        if let Some(syn) = &ds.synthetic {
+            let checks = [
+                ("samples", syn.blobs.samples >= 1, "at least 1"),
+                ("test_samples", syn.test_samples >= 1, "at least 1"),
+                ("features", syn.blobs.features >= 1, "at least 1"),
+                ("classes", syn.blobs.classes >= 2, "at least 2"),
+                (
+                    "separation",
+                    syn.blobs.separation.is_finite() && syn.blobs.separation >= 0.0,
+                    "a finite number >= 0",
+                ),
+            ];
+            for (key, ok, valid) in checks {
+                if !ok {
+                    return Err(self.key_error(&dataset, key, &format!("of [dataset.synthetic] must be {valid}")));
+                }
             }
         }
         if self.optimizers.is_empty() {

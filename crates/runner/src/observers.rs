@@ -36,7 +36,12 @@ impl MetricsWriter {
     pub fn open(path: PathBuf, header: &[String], keep: usize) -> anyhow::Result<Self> {
         let header_line = header.join(",");
         let mut kept = vec![header_line.clone()];
-        if keep > 0 && path.exists() {
+        anyhow::ensure!(
+            keep == 0 || path.exists(),
+            "{} is missing but a checkpoint after {keep} iterations exists; rerun with --force",
+            path.display()
+        );
+        if keep > 0 {
             let f = File::open(&path).with_context(|| format!("reading {}", path.display()))?;
             let mut lines = BufReader::new(f).lines();
             let first = lines.next().transpose()?.unwrap_or_default();
@@ -119,8 +124,10 @@ pub struct Checkpointer {
 }
 
 impl Observer for Checkpointer {
-    fn observe(&mut self, run: &RunView<'_>, _r: &IterationRecord) -> optim_core::Result<Control> {
-        if run.progress.next_iteration.is_multiple_of(self.every) {
+    fn observe(&mut self, run: &RunView<'_>, r: &IterationRecord) -> optim_core::Result<Control> {
+        // A diverged state is never saved: the last good checkpoint must survive it.
+        let finite = r.first_non_finite().is_none() && run.model.first_non_finite().is_none();
+        if finite && run.progress.next_iteration.is_multiple_of(self.every) {
             self.dir
                 .save_checkpoint(run.model, run.optimizer, &run.progress)
                 .map_err(err)?;

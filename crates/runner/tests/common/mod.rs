@@ -1,0 +1,367 @@
+//! Helpers shared by the end-to-end tests: a temporary project root with an experiment file,
+//! runs of the real `runner` binary in it, and readers for the files it writes.
+
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Columns of `metrics.csv` that measure time and so differ between runs.
+pub const METRICS_TIMING: &[&str] = &["update_seconds", "cumulative_seconds"];
+
+/// Columns of `summary.csv` that measure time.
+pub const SUMMARY_TIMING: &[&str] = &["seconds_per_iteration", "seconds_to_*"];
+
+/// A temporary project root: `experiments/`, `results/` and `plots/` live under it.
+pub struct Root {
+    dir: tempfile::TempDir,
+}
+
+impl Default for Root {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Root {
+    /// A fresh, empty root.
+    pub fn new() -> Self {
+        Self {
+            dir: tempfile::Builder::new()
+                .prefix("runner-e2e-")
+                .tempdir()
+                .expect("temporary directory"),
+        }
+    }
+
+    /// The root directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `experiments/NAME.toml` and returns its path.
+    pub fn write_experiment(&self, name: &str, text: &str) -> PathBuf {
+        let dir = self.path().join("experiments");
+        std::fs::create_dir_all(&dir).expect("create experiments/");
+        let path = dir.join(format!("{name}.toml"));
+        std::fs::write(&path, text).expect("write experiment file");
+        path
+    }
+
+    /// `<root>/results`.
+    pub fn results(&self) -> PathBuf {
+        self.path().join("results")
+    }
+
+    /// `<root>/results/NAME`.
+    pub fn results_of(&self, name: &str) -> PathBuf {
+        self.results().join(name)
+    }
+
+    /// `<root>/plots/NAME`.
+    pub fn plots_of(&self, name: &str) -> PathBuf {
+        self.path().join("plots").join(name)
+    }
+
+    /// The binary with `--root` set, quiet backtraces, run from inside the root.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_runner"));
+        cmd.arg("--root")
+            .arg(self.path())
+            .args(args)
+            .current_dir(self.path())
+            .env("RUST_BACKTRACE", "0")
+            .env("RUST_LIB_BACKTRACE", "0")
+            .env_remove("DLADMM_DATA")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Runs the binary to its end.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let start = Instant::now();
+        let output = self.command(args).output().expect("spawn runner");
+        Run {
+            output,
+            seconds: start.elapsed().as_secs_f64(),
+            args: args.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    /// Runs the binary and fails the test unless it succeeds.
+    pub fn run_ok(&self, args: &[&str]) -> Run {
+        let run = self.run(args);
+        assert!(run.output.status.success(), "{}", run.describe());
+        run
+    }
+
+    /// Starts the binary in the background, output discarded.
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        self.command(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn runner")
+    }
+
+    /// The cell directories of experiment `name`: id -> directory.
+    pub fn cells(&self, name: &str) -> BTreeMap<String, PathBuf> {
+        cell_dirs(&self.results_of(name))
+    }
+}
+
+/// A finished run of the binary.
+pub struct Run {
+    pub output: Output,
+    pub seconds: f64,
+    pub args: Vec<String>,
+}
+
+impl Run {
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    /// Everything about the run, for assertion messages.
+    pub fn describe(&self) -> String {
+        format!(
+            "runner {:?}: {} after {:.2} s\n--- stdout\n{}\n--- stderr\n{}",
+            self.args,
+            self.output.status,
+            self.seconds,
+            self.stdout(),
+            self.stderr()
+        )
+    }
+}
+
+/// Directories under `experiment_dir` that are cells (hold a `config.json`), by id.
+pub fn cell_dirs(experiment_dir: &Path) -> BTreeMap<String, PathBuf> {
+    let mut cells = BTreeMap::new();
+    for entry in std::fs::read_dir(experiment_dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if path.is_dir() && !name.starts_with('.') && path.join("config.json").exists() {
+            cells.insert(name, path);
+        }
+    }
+    cells
+}
+
+/// A CSV file as header and rows of raw field text, with the columns `drop` (exact names,
+/// or prefixes when they end in `*`) removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// The values of column `name`.
+    pub fn column(&self, name: &str) -> Vec<String> {
+        let i = self
+            .header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name} in {:?}", self.header));
+        self.rows.iter().map(|r| r[i].clone()).collect()
+    }
+}
+
+fn dropped(column: &str, drop: &[&str]) -> bool {
+    drop.iter().any(|d| match d.strip_suffix('*') {
+        Some(prefix) => column.starts_with(prefix),
+        None => column == *d,
+    })
+}
+
+/// Reads a CSV file, dropping the columns `drop`; every row must be complete.
+pub fn read_csv(path: &Path, drop: &[&str]) -> Table {
+    let mut reader = csv::ReaderBuilder::new()
+        .from_path(path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let all: Vec<String> = reader
+        .headers()
+        .unwrap_or_else(|e| panic!("header of {}: {e}", path.display()))
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let keep: Vec<usize> = (0..all.len()).filter(|&i| !dropped(&all[i], drop)).collect();
+    let rows = reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap_or_else(|e| panic!("row of {}: {e}", path.display()));
+            keep.iter().map(|&i| r[i].to_owned()).collect()
+        })
+        .collect();
+    Table {
+        header: keep.iter().map(|&i| all[i].clone()).collect(),
+        rows,
+    }
+}
+
+/// A cell's `metrics.csv` without the timing columns.
+pub fn metrics(cell_dir: &Path) -> Table {
+    read_csv(&cell_dir.join("metrics.csv"), METRICS_TIMING)
+}
+
+/// A cell's `status.json`.
+pub fn status(cell_dir: &Path) -> serde_json::Value {
+    let path = cell_dir.join("status.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
+}
+
+/// Lines of `metrics.csv` after the header (0 if the file does not exist).
+pub fn metric_rows(cell_dir: &Path) -> usize {
+    std::fs::read_to_string(cell_dir.join("metrics.csv"))
+        .map(|t| t.lines().count().saturating_sub(1))
+        .unwrap_or(0)
+}
+
+/// What must not change between runs of a cell: its deterministic metric columns and how
+/// it ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellSnapshot {
+    pub metrics: Table,
+    pub termination: serde_json::Value,
+    pub next_iteration: serde_json::Value,
+}
+
+/// Snapshots of every cell under a results directory `results/NAME`, by id.
+pub fn snapshot(experiment_dir: &Path) -> BTreeMap<String, CellSnapshot> {
+    cell_dirs(experiment_dir)
+        .into_iter()
+        .map(|(id, dir)| {
+            let s = status(&dir);
+            let snap = CellSnapshot {
+                metrics: metrics(&dir),
+                termination: s["termination"].clone(),
+                next_iteration: s["progress"]["next_iteration"].clone(),
+            };
+            (id, snap)
+        })
+        .collect()
+}
+
+/// The same cells with the same deterministic metrics and endings.
+pub fn assert_same_cells(expected: &BTreeMap<String, CellSnapshot>, actual: &BTreeMap<String, CellSnapshot>) {
+    assert!(!expected.is_empty(), "no cells to compare");
+    assert_eq!(
+        expected.keys().collect::<Vec<_>>(),
+        actual.keys().collect::<Vec<_>>(),
+        "cell ids"
+    );
+    for (id, e) in expected {
+        let a = &actual[id];
+        assert_eq!(e.metrics.header, a.metrics.header, "columns of cell {id}");
+        assert_eq!(e.metrics.rows.len(), a.metrics.rows.len(), "rows of cell {id}");
+        for (i, (re, ra)) in e.metrics.rows.iter().zip(&a.metrics.rows).enumerate() {
+            assert_eq!(re, ra, "cell {id}, metrics row {i} (columns {:?})", e.metrics.header);
+        }
+        assert_eq!(e.termination, a.termination, "termination of cell {id}");
+        assert_eq!(e.next_iteration, a.next_iteration, "iterations done by cell {id}");
+    }
+}
+
+/// Files and directories whose name starts with `.tmp-` anywhere under `dir`.
+pub fn temporaries(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if entry.file_name().to_string_lossy().starts_with(".tmp-") {
+                found.push(path.clone());
+            }
+            if path.is_dir() {
+                stack.push(path);
+            }
+        }
+    }
+    found
+}
+
+/// Polls `condition` every few milliseconds until it holds or `child` exits; kills the
+/// child (SIGKILL) as soon as the condition holds. Returns true if it was killed, false if
+/// it exited on its own first.
+pub fn kill_when(child: &mut Child, timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    loop {
+        if condition() {
+            let running = child.try_wait().expect("try_wait").is_none();
+            child.kill().ok();
+            child.wait().expect("wait");
+            return running;
+        }
+        if child.try_wait().expect("try_wait").is_some() {
+            return false;
+        }
+        if start.elapsed() > timeout {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("condition not reached within {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Kills `child` (SIGKILL) after `delay`; returns true if it was still running.
+pub fn kill_after(child: &mut Child, delay: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < delay {
+        if child.try_wait().expect("try_wait").is_some() {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let running = child.try_wait().expect("try_wait").is_none();
+    child.kill().ok();
+    child.wait().expect("wait");
+    running
+}
+
+/// Lines of `runner exp NAME --dry-run` output that describe cells: (id, state), where a
+/// line reads `ID  LABEL  seed N  STATE`.
+pub fn dry_run_states(stdout: &str) -> Vec<(String, String)> {
+    stdout
+        .lines()
+        .filter_map(|l| {
+            let (id, rest) = l.split_once("  ")?;
+            if id.len() != 16 || !id.chars().all(|c| c.is_ascii_hexdigit()) {
+                return None;
+            }
+            let after_seed = &rest[rest.rfind(" seed ")? + " seed ".len()..];
+            let state = after_seed.trim_start_matches(|c: char| c.is_ascii_digit()).trim();
+            Some((id.to_owned(), state.to_owned()))
+        })
+        .collect()
+}
+
+/// A small synthetic experiment: `optimizers` is the text of the `[[optimizers]]` entries.
+pub fn synthetic_experiment(seeds: usize, iterations: usize, checkpoint_every: usize, optimizers: &str) -> String {
+    format!(
+        r#"description = "end-to-end test"
+seed = 11
+seeds = {seeds}
+iterations = {iterations}
+checkpoint_every = {checkpoint_every}
+targets = [0.5, 0.8]
+
+[dataset]
+name = "synthetic"
+synthetic = {{ samples = 400, features = 8, classes = 3, separation = 1.0, test_samples = 200 }}
+
+[network]
+hidden = [16]
+init = {{ kind = "kaiming_normal" }}
+
+{optimizers}"#
+    )
+}
