@@ -19,18 +19,6 @@ pub enum OutputLoss {
     Hinge,
 }
 
-/// How the auxiliary output `z_L` starts (the hidden `z_l`, `a_l` always come from a forward
-/// pass of the model).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OutputInit {
-    /// `z_L = 2y - 1`: the one-hot targets mapped to ±1.
-    #[default]
-    Targets,
-    /// `z_L` equal to the model's logits.
-    ForwardPass,
-}
-
 /// Hyper-parameters of [`Admm`]; every field has a documented default, unknown keys are
 /// rejected.
 ///
@@ -51,8 +39,6 @@ pub enum OutputInit {
 pub struct AdmmConfig {
     /// Output loss (default `cross_entropy`).
     pub loss: OutputLoss,
-    /// Start of the auxiliary output `z_L` (default `targets`).
-    pub output_init: OutputInit,
     /// Penalty `β` on `‖z_l - W_l a_{l-1} - b_l‖²` for every layer, and the step of the
     /// Bregman update `λ ← λ + β (z_L - W_L a_{L-1} - b_L)` (default 1, Taylor et al.'s
     /// value). Also accepted as `rho` (see the type's documentation).
@@ -91,7 +77,6 @@ impl Default for AdmmConfig {
     fn default() -> Self {
         Self {
             loss: OutputLoss::CrossEntropy,
-            output_init: OutputInit::Targets,
             beta: 1.0,
             gamma: 10.0,
             warm_start_iterations: 5,

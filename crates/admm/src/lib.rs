@@ -66,7 +66,7 @@ mod w_step;
 pub mod z_hidden;
 pub mod z_output;
 
-pub use config::{AdmmConfig, OutputInit, OutputLoss};
+pub use config::{AdmmConfig, OutputLoss};
 pub use objective::{ObjectiveTerms, evaluate_objective};
 pub use optimizer::{Admm, DIAGNOSTIC_NAMES};
 pub use state::AdmmState;

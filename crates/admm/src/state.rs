@@ -48,18 +48,6 @@ impl AdmmState {
         Self { z, a, lambda }
     }
 
-    /// Overwrites the output `z_L` with the targets `2y - 1` (1 for the sample's class, -1
-    /// elsewhere).
-    pub fn set_output_to_targets(&mut self, labels: &[u32]) {
-        let out = self.z.len() - 1;
-        Zip::from(self.z[out].columns_mut())
-            .and(labels)
-            .par_for_each(|mut column, &label| {
-                column.fill(-1.0);
-                column[label as usize] = 1.0;
-            });
-    }
-
     /// Checks that the matrices fit layer widths `widths` (input first) and `samples`.
     pub fn check_shapes(&self, widths: &[usize], samples: usize) -> Result<()> {
         let depth = widths.len().saturating_sub(1);
