@@ -25,10 +25,10 @@ fn argmax_accuracy(scores: &ndarray::Array2<f32>, labels: &[u32]) -> f64 {
         .into_iter()
         .zip(labels)
         .filter(|(col, y)| {
-            let best = col
-                .iter()
-                .enumerate()
-                .fold((0, f32::NEG_INFINITY), |acc, (i, &v)| if v > acc.1 { (i, v) } else { acc });
+            let best = col.iter().enumerate().fold(
+                (0, f32::NEG_INFINITY),
+                |acc, (i, &v)| if v > acc.1 { (i, v) } else { acc },
+            );
             best.0 == **y as usize
         })
         .count();
@@ -36,11 +36,19 @@ fn argmax_accuracy(scores: &ndarray::Array2<f32>, labels: &[u32]) -> f64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (mut dataset, mut n, mut iterations, mut hidden, mut std, mut seed) =
-        ("mnist-55k".to_owned(), 5000usize, 10usize, vec![1000usize, 1000], 0.1f32, 0u64);
+    let (mut dataset, mut n, mut iterations, mut hidden, mut std, mut seed) = (
+        "mnist-55k".to_owned(),
+        5000usize,
+        10usize,
+        vec![1000usize, 1000],
+        0.1f32,
+        0u64,
+    );
     let mut config = serde_json::Map::new();
     for arg in std::env::args().skip(1) {
-        let (key, value) = arg.split_once('=').ok_or_else(|| format!("expected key=value, got {arg}"))?;
+        let (key, value) = arg
+            .split_once('=')
+            .ok_or_else(|| format!("expected key=value, got {arg}"))?;
         match key {
             "dataset" => dataset = value.to_owned(),
             "n" => n = value.parse()?,
@@ -49,7 +57,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "std" => std = value.parse()?,
             "seed" => seed = value.parse()?,
             _ => {
-                let parsed = serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.to_owned()));
+                let parsed =
+                    serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.to_owned()));
                 config.insert(key.to_owned(), parsed);
             }
         }
@@ -61,9 +70,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut widths = vec![train.num_features()];
     widths.extend(&hidden);
     widths.push(train.num_classes);
-    let init = if std > 0.0 { Init::Normal { std } } else { Init::KaimingNormal };
+    let init = if std > 0.0 {
+        Init::Normal { std }
+    } else {
+        Init::KaimingNormal
+    };
     let mut model = Mlp::new(&widths, &init, &mut rng_for(seed, Stream::Init, 0))?;
-    println!("{dataset}, {} training samples, widths {widths:?}, {init:?}, {config:?}", train.len());
+    println!(
+        "{dataset}, {} training samples, widths {widths:?}, {init:?}, {config:?}",
+        train.len()
+    );
     let mut admm = Admm::new(config)?;
     admm.initialize(&model, &train, 0)?;
     println!(
