@@ -107,6 +107,9 @@ struct ExpArgs {
     /// What the band around each mean shows.
     #[arg(long, value_enum, default_value_t)]
     band: plots::Band,
+    /// Run only the cells whose label contains this text (e.g. `--only dlADMM`).
+    #[arg(long)]
+    only: Option<String>,
     /// Run only shard K of N (e.g. `--shard 2/4`); gather the shards with `runner merge`.
     #[arg(long)]
     shard: Option<shard::Shard>,
@@ -233,6 +236,14 @@ fn main() -> Result<()> {
         Command::Exp(args) => {
             let exp = Experiment::load(&layout.root, &args.name)?;
             let mut cells = cells::expand(&exp)?;
+            if let Some(only) = &args.only {
+                cells.retain(|c| c.label.contains(only.as_str()));
+                anyhow::ensure!(
+                    !cells.is_empty(),
+                    "no cell of `{}` has a label containing `{only}`",
+                    exp.name
+                );
+            }
             if let Some(shard) = args.shard {
                 cells = shard.select(&cells);
                 eprintln!("shard {}/{}: {} cells", shard.index, shard.count, cells.len());

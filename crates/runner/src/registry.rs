@@ -34,6 +34,10 @@ pub const REGISTRY: &[Entry] = &[
     rule::<adagrad::AdagradConfig>("adagrad", "Adagrad (Duchi et al.), PyTorch semantics"),
     rule::<adadelta::AdadeltaConfig>("adadelta", "Adadelta (Zeiler), PyTorch semantics"),
     method::<admm::AdmmConfig>("admm", "gradient-free ADMM of Taylor et al. (2016), full batch"),
+    method::<dladmm::DladmmConfig>(
+        "dladmm",
+        "dlADMM (Wang et al., KDD 2019): backward-forward block updates, full batch",
+    ),
 ];
 
 /// The entry called `name`.

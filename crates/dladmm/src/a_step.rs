@@ -1,0 +1,360 @@
+//! The hidden `a_l` subproblem: one linearised gradient step with backtracking
+//! (spec 2.2(a)).
+//!
+//! `psi(a) = c'/2 ||e_{l+1}||^2 + nu/2 ||a - relu(z_l)||^2` with
+//! `e_{l+1} = W_{l+1} a + b_{l+1} - z_{l+1} (- u / rho if l + 1 = L)` and `c'` the next
+//! layer's penalty (`nu`, or `rho` for the last layer). Its gradient is
+//! `g = c' W_{l+1}^T e_{l+1} + nu (a - relu(z_l))`, its curvature along `g` is
+//! `c' ||W_{l+1} g||^2 + nu ||g||^2`; the step is `a - g / t` with `t` from
+//! [`crate::backtracking`].
+//!
+//! Products: `W_{l+1}^T e_{l+1}` and `W_{l+1} g` (`p_{l+1} = n_{l+1} n_l N` each). The
+//! second is also the change of the carried `m_{l+1} = W_{l+1} a_l`, which follows without
+//! a product.
+
+use ndarray::Array2;
+use optim_core::linalg::gemm;
+use optim_core::{OptimError, Result};
+use rayon::prelude::*;
+
+use crate::backtracking::{Backtracking, Outcome};
+use crate::passes::{
+    BLOCK_COLUMNS, Scratch, blocks, blocks_mut, ordered_sum, residual_into, squared_norm, storage, storage_mut,
+    subtract_scaled_pair,
+};
+
+/// What the forward sweep needs besides the step: the next layer's `b` and `z` (and the
+/// dual `(u, 1 / rho)` if the next layer is the last), to leave `e_{l+1}` at the new `a_l`
+/// in the residual buffer for the `W_{l+1}` step that follows.
+pub(crate) struct NextLayer<'a> {
+    pub b: &'a [f32],
+    pub z: &'a [f32],
+    pub dual: Option<(&'a [f32], f32)>,
+}
+
+/// Result of an `a_l` step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct AStep {
+    pub outcome: Outcome,
+    /// `||a_l - relu(z_l)||^2` after the step (forward sweep only, else 0).
+    pub activation_residual: f64,
+}
+
+/// `g <- g + nu (a - relu(z))`, returning `||g||^2`.
+///
+/// Squares accumulate per row (f64), column after column: the inner loop runs over equally
+/// long slices and vectorises.
+fn add_activation_gradient(g: &mut [f32], a: &[f32], z: &[f32], rows: usize, nu: f32) -> f64 {
+    let parts: Vec<f64> = (blocks_mut(g, rows), blocks(a, rows), blocks(z, rows))
+        .into_par_iter()
+        .map(|(g, a, z)| {
+            let mut acc = vec![0.0f64; rows];
+            for ((gc, ac), zc) in g
+                .chunks_exact_mut(rows)
+                .zip(a.chunks_exact(rows))
+                .zip(z.chunks_exact(rows))
+            {
+                for (((g, &a), &z), s) in gc.iter_mut().zip(ac).zip(zc).zip(acc.iter_mut()) {
+                    *g += nu * (a - z.max(0.0));
+                    *s += f64::from(*g) * f64::from(*g);
+                }
+            }
+            acc.iter().sum()
+        })
+        .collect();
+    ordered_sum(&parts)
+}
+
+/// `||a - relu(z)||^2`.
+fn activation_residual(a: &[f32], z: &[f32], rows: usize) -> f64 {
+    let parts: Vec<f64> = (blocks(a, rows), blocks(z, rows))
+        .into_par_iter()
+        .map(|(a, z)| {
+            let mut acc = vec![0.0f64; rows];
+            for (ac, zc) in a.chunks_exact(rows).zip(z.chunks_exact(rows)) {
+                for ((&a, &z), s) in ac.iter().zip(zc).zip(acc.iter_mut()) {
+                    let r = f64::from(a - z.max(0.0));
+                    *s += r * r;
+                }
+            }
+            acc.iter().sum()
+        })
+        .collect();
+    ordered_sum(&parts)
+}
+
+/// The forward sweep's update in one pass: `a <- a - g / t` (measuring
+/// `||a - relu(z)||^2`), `m' <- m' - P / t` and `P <- m' + b' - z' (- u / rho)`, i.e. the
+/// residual buffer goes from `W_{l+1} g` to `e_{l+1}` at the new `a_l`.
+#[allow(clippy::too_many_arguments)]
+fn forward_update(
+    a: &mut [f32],
+    g: &[f32],
+    z: &[f32],
+    rows: usize,
+    m_next: &mut [f32],
+    product: &mut [f32],
+    next: &NextLayer<'_>,
+    step: f32,
+) -> f64 {
+    let rows_next = next.b.len();
+    let block = rows_next * BLOCK_COLUMNS;
+    let parts: Vec<f64> = (
+        blocks_mut(a, rows),
+        blocks(g, rows),
+        blocks(z, rows),
+        blocks_mut(m_next, rows_next),
+        blocks_mut(product, rows_next),
+        blocks(next.z, rows_next),
+    )
+        .into_par_iter()
+        .enumerate()
+        .map(|(k, (a, g, z, m, p, zn))| {
+            let mut acc = vec![0.0f64; rows];
+            for ((ac, gc), zc) in a
+                .chunks_exact_mut(rows)
+                .zip(g.chunks_exact(rows))
+                .zip(z.chunks_exact(rows))
+            {
+                for (((a, &g), &z), s) in ac.iter_mut().zip(gc).zip(zc).zip(acc.iter_mut()) {
+                    *a -= step * g;
+                    let r = f64::from(*a - z.max(0.0));
+                    *s += r * r;
+                }
+            }
+            let shift = next.dual.map(|(u, inv_rho)| {
+                let start = k * block;
+                (&u[start..start + m.len()], inv_rho)
+            });
+            for (((mc, pc), zc), col) in m
+                .chunks_exact_mut(rows_next)
+                .zip(p.chunks_exact_mut(rows_next))
+                .zip(zn.chunks_exact(rows_next))
+                .zip(0..)
+            {
+                for (((m, p), &z), &b) in mc.iter_mut().zip(pc.iter_mut()).zip(zc).zip(next.b) {
+                    *m -= step * *p;
+                    *p = *m + b - z;
+                }
+                if let Some((u, inv_rho)) = shift {
+                    let uc = &u[col * rows_next..(col + 1) * rows_next];
+                    for (p, &u) in pc.iter_mut().zip(uc) {
+                        *p -= u * inv_rho;
+                    }
+                }
+            }
+            acc.iter().sum()
+        })
+        .collect();
+    ordered_sum(&parts)
+}
+
+/// One backtracked gradient step on `a_l`.
+///
+/// On entry `residual` holds `e_{l+1}` (rows `n_{l+1}`); `grad` receives `g` (rows `n_l`).
+/// With `next` (forward sweep), `residual` holds `e_{l+1}` at the new `a_l` on exit and the
+/// activation residual is measured; otherwise `residual` is left holding `W_{l+1} g`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn a_step(
+    a: &mut Array2<f32>,
+    z: &Array2<f32>,
+    w_next: &Array2<f32>,
+    m_next: &mut Array2<f32>,
+    residual: &mut Scratch,
+    grad: &mut Scratch,
+    penalty_next: f64,
+    nu: f64,
+    search: &Backtracking,
+    next: Option<NextLayer<'_>>,
+    name: &str,
+) -> Result<AStep> {
+    let rows = a.nrows();
+    let rows_next = w_next.nrows();
+    gemm(
+        0.0,
+        &mut grad.view_mut(rows),
+        penalty_next as f32,
+        &w_next.t(),
+        &residual.view(rows_next),
+    );
+    let grad_sq = add_activation_gradient(grad.slice_mut(rows), storage(a), storage(z), rows, nu as f32);
+    gemm(
+        0.0,
+        &mut residual.view_mut(rows_next),
+        1.0,
+        &w_next.view(),
+        &grad.view(rows),
+    );
+    let product_sq = squared_norm(residual.slice(rows_next), rows_next);
+    if !(grad_sq.is_finite() && product_sq.is_finite()) {
+        return Err(OptimError::NonFinite { what: name.into() });
+    }
+    let outcome = search.search(grad_sq, penalty_next * product_sq + nu * grad_sq);
+    let activation = match (outcome.step, next) {
+        (Some(t), None) => {
+            subtract_scaled_pair(
+                (storage_mut(a), grad.slice(rows), rows),
+                (storage_mut(m_next), residual.slice(rows_next), rows_next),
+                (1.0 / t) as f32,
+            );
+            0.0
+        }
+        (Some(t), Some(next)) => forward_update(
+            storage_mut(a),
+            grad.slice(rows),
+            storage(z),
+            rows,
+            storage_mut(m_next),
+            residual.slice_mut(rows_next),
+            &next,
+            (1.0 / t) as f32,
+        ),
+        (None, None) => 0.0,
+        (None, Some(next)) => {
+            residual_into(
+                residual.slice_mut(rows_next),
+                storage(m_next),
+                next.b,
+                next.z,
+                next.dual,
+            );
+            activation_residual(storage(a), storage(z), rows)
+        }
+    };
+    if !activation.is_finite() {
+        return Err(OptimError::NonFinite { what: name.into() });
+    }
+    Ok(AStep {
+        outcome,
+        activation_residual: activation,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{random_matrix, rng};
+    use ndarray::Array1;
+    use optim_core::linalg::matmul;
+
+    struct Problem {
+        a: Array2<f32>,
+        z: Array2<f32>,
+        w: Array2<f32>,
+        b: Array1<f32>,
+        z_next: Array2<f32>,
+        u: Array2<f32>,
+    }
+
+    fn problem(seed: u64) -> Problem {
+        let mut r = rng(seed);
+        let (n, n_next, cols) = (6, 4, 50);
+        Problem {
+            a: random_matrix(&mut r, n, cols, 1.0).mapv(|v| v.max(0.0)),
+            z: random_matrix(&mut r, n, cols, 1.0),
+            w: random_matrix(&mut r, n_next, n, 0.5),
+            b: random_matrix(&mut r, n_next, 1, 0.3).column(0).to_owned(),
+            z_next: random_matrix(&mut r, n_next, cols, 1.0),
+            u: random_matrix(&mut r, n_next, cols, 0.2),
+        }
+    }
+
+    /// `psi(a)` and its gradient directly in f64, with the dual shift `u / rho` if given.
+    fn psi_and_grad(p: &Problem, a: &Array2<f32>, c_next: f64, nu: f64, rho: Option<f64>) -> (f64, Array2<f64>) {
+        let w = p.w.mapv(f64::from);
+        let a64 = a.mapv(f64::from);
+        let mut e = w.dot(&a64);
+        for ((i, j), v) in e.indexed_iter_mut() {
+            *v += f64::from(p.b[i]) - f64::from(p.z_next[[i, j]]);
+            if let Some(rho) = rho {
+                *v -= f64::from(p.u[[i, j]]) / rho;
+            }
+        }
+        let d = &a64 - &p.z.mapv(|v| f64::from(v.max(0.0)));
+        let value =
+            c_next / 2.0 * e.iter().map(|v| v * v).sum::<f64>() + nu / 2.0 * d.iter().map(|v| v * v).sum::<f64>();
+        (value, w.t().dot(&e) * c_next + &d * nu)
+    }
+
+    fn residual_of(p: &Problem, a: &Array2<f32>, dual: Option<f32>) -> (Array2<f32>, Scratch) {
+        let m = matmul(&p.w.view(), &a.view());
+        let mut s = Scratch::new(p.w.nrows(), a.ncols());
+        residual_into(
+            s.slice_mut(p.w.nrows()),
+            storage(&m),
+            p.b.as_slice().unwrap(),
+            storage(&p.z_next),
+            dual.map(|inv_rho| (storage(&p.u), inv_rho)),
+        );
+        (m, s)
+    }
+
+    /// Sufficient decrease on `psi` evaluated directly, the literal loop's trial count, and
+    /// the carried `m_{l+1}` and refreshed residual, in both sweeps and with the dual.
+    #[test]
+    fn step_decreases_psi_like_the_literal_loop() {
+        for (seed, start, c_next, nu, rho) in [
+            (1u64, 1.0f64, 1.0f64, 1.0f64, None),
+            (2, 1e-2, 0.5, 2.0, Some(0.5f64)),
+            (3, 1.0, 1e-3, 1e-3, None),
+            (4, 30.0, 1.0, 1.0, Some(1.0)),
+        ] {
+            for forward in [false, true] {
+                let mut p = problem(seed);
+                let inv_rho = rho.map(|r| (1.0 / r) as f32);
+                let (mut m, mut e) = residual_of(&p, &p.a, inv_rho);
+                let (before, g) = psi_and_grad(&p, &p.a, c_next, nu, rho);
+                let grad_sq: f64 = g.iter().map(|v| v * v).sum();
+                let mut s = start;
+                let mut literal = 1;
+                loop {
+                    let cand = (&p.a.mapv(f64::from) - &(&g / s)).mapv(|v| v as f32);
+                    if psi_and_grad(&p, &cand, c_next, nu, rho).0 <= before - grad_sq / (2.0 * s) {
+                        break;
+                    }
+                    s *= 2.0;
+                    literal += 1;
+                }
+                let search = Backtracking {
+                    start,
+                    growth: 2.0,
+                    max_growths: 60,
+                };
+                let mut grad = Scratch::new(6, 50);
+                let mut a = p.a.clone();
+                let next = forward.then(|| NextLayer {
+                    b: p.b.as_slice().unwrap(),
+                    z: storage(&p.z_next),
+                    dual: inv_rho.map(|i| (storage(&p.u), i)),
+                });
+                let out = a_step(
+                    &mut a, &p.z, &p.w, &mut m, &mut e, &mut grad, c_next, nu, &search, next, "a_1",
+                )
+                .unwrap();
+                assert_eq!(out.outcome.trials, literal, "seed {seed}");
+                let t = out.outcome.step.unwrap();
+                let (after, _) = psi_and_grad(&p, &a, c_next, nu, rho);
+                assert!(after <= before - grad_sq / (2.0 * t) + 1e-5 * before, "seed {seed}");
+                let fresh = matmul(&p.w.view(), &a.view());
+                let scale = fresh.iter().fold(1.0f32, |s, v| s.max(v.abs()));
+                assert!(m.iter().zip(&fresh).all(|(x, y)| (x - y).abs() <= 1e-4 * scale));
+                if forward {
+                    let act: f64 = a
+                        .iter()
+                        .zip(&p.z)
+                        .map(|(&a, &z)| f64::from(a - z.max(0.0)).powi(2))
+                        .sum();
+                    assert!((out.activation_residual - act).abs() <= 1e-9 * act.max(1.0));
+                    p.a = a;
+                    let (_, expected) = residual_of(&p, &p.a, inv_rho);
+                    assert!(
+                        e.slice(4)
+                            .iter()
+                            .zip(expected.slice(4))
+                            .all(|(x, y)| (x - y).abs() <= 1e-4 * scale)
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,369 @@
+//! Hyper-parameters of dlADMM, their documented defaults, and their validation.
+//!
+//! Two settings depend on the variant: `rho_schedule` and `nu`. They are `Option`s here so
+//! that an experiment file may leave them out; [`DladmmConfig::resolved`] fills them in, and
+//! the runner records that resolved form, so results always show the values in force.
+
+use optim_core::{MethodConfig, OptimError, Optimizer, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::optimizer::Dladmm;
+
+/// Which reading of dlADMM runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Variant {
+    /// As the public reference code runs: one penalty `rho` weighs every term (the paper's
+    /// `nu` is tied to `rho`), `rho` adapts to the training cost by default.
+    #[default]
+    Reference,
+    /// As the paper states it: `nu` (default 1e-6) is separate from `rho`, and `rho` grows
+    /// x10 every 100 iterations by default (or stays fixed, as in the paper's Figs 2-3).
+    Paper,
+}
+
+/// How `rho` evolves over the iterations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RhoSchedule {
+    /// The reference code's rule: after iteration `i`, if the training cost rose
+    /// `rising_iterations` times in a row, `rho <- min(rho_growth * rho, rho_cap)` and, when a
+    /// hidden layer has at least `width_threshold` units, `tau` and `theta` grow by
+    /// `start_growth`. Default of the reference variant.
+    Adaptive,
+    /// `rho` keeps its initial value.
+    Fixed,
+    /// The paper's schedule: `rho = min(rho * rho_growth^floor(k / rho_step_every), rho_cap)`
+    /// at iteration `k`. Default of the paper variant.
+    Step,
+}
+
+/// Hyper-parameters of dlADMM as written in experiment files.
+///
+/// Every field has a default (below, and in [`Default`]); unknown keys are errors. Sources:
+/// spec sections 2.2-2.3 and 3 (reference code `main.py`, `common.py`; paper section 5.1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DladmmConfig {
+    /// `reference` (default) or `paper`; also sets the defaults of `rho_schedule` and `nu`.
+    pub variant: Variant,
+    /// `adaptive` | `fixed` | `step`. Default: `adaptive` for the reference variant, `step`
+    /// for the paper variant.
+    pub rho_schedule: Option<RhoSchedule>,
+    /// Initial penalty `rho` of the last layer's constraint (default 1e-6). In the reference
+    /// variant it also weighs the hidden layers' penalties.
+    pub rho: f64,
+    /// Penalty `nu` of the hidden layers' relaxed constraints. Paper variant: default 1e-6.
+    /// Reference variant: tied to `rho` (resolves to `rho`; any other value is an error).
+    pub nu: Option<f64>,
+    /// Initial value of every `a_l` backtracking search (global `tau`, default 1).
+    pub tau: f64,
+    /// Initial value of every `W_l` backtracking search (global `theta`, default 1).
+    pub theta: f64,
+    /// Factor by which a backtracking search grows its step parameter (default 2).
+    pub backtracking_growth: f64,
+    /// Most growth steps a backtracking search takes before giving up and leaving its block
+    /// unchanged (default 60; the reference code has no cap).
+    pub max_backtracking: u32,
+    /// Fixed step of the FISTA solver of the `z_L` subproblem (default 4, as the code).
+    pub fista_step: f64,
+    /// FISTA stops when its summed objective changes by less than this (absolute, default
+    /// 1e-3).
+    pub fista_tol: f64,
+    /// Most FISTA iterations per `z_L` subproblem (default 500).
+    pub fista_max_iterations: u32,
+    /// Factor by which the `adaptive` and `step` schedules grow `rho` (default 10).
+    pub rho_growth: f64,
+    /// Upper bound of `rho` under the `adaptive` and `step` schedules (default 0.1; the
+    /// `step` schedule reaches it only after 500 iterations from 1e-6).
+    pub rho_cap: f64,
+    /// Iterations between two growths of the `step` schedule (default 100).
+    pub rho_step_every: usize,
+    /// Consecutive strict rises of the training cost that trigger the `adaptive` rule
+    /// (default 3).
+    pub rising_iterations: usize,
+    /// Factor applied to `tau` and `theta` when the `adaptive` rule fires (default 10).
+    pub start_growth: f64,
+    /// The `adaptive` rule grows `tau` and `theta` only if the widest hidden layer has at
+    /// least this many units (default 100).
+    pub width_threshold: usize,
+}
+
+impl Default for DladmmConfig {
+    fn default() -> Self {
+        Self {
+            variant: Variant::Reference,
+            rho_schedule: None,
+            rho: 1e-6,
+            nu: None,
+            tau: 1.0,
+            theta: 1.0,
+            backtracking_growth: 2.0,
+            max_backtracking: 60,
+            fista_step: 4.0,
+            fista_tol: 1e-3,
+            fista_max_iterations: 500,
+            rho_growth: 10.0,
+            rho_cap: 0.1,
+            rho_step_every: 100,
+            rising_iterations: 3,
+            start_growth: 10.0,
+            width_threshold: 100,
+        }
+    }
+}
+
+/// Default `nu` of the paper variant (paper section 5.1).
+pub const PAPER_NU: f64 = 1e-6;
+
+/// The validated, resolved hyper-parameters the optimizer runs with.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Params {
+    pub variant: Variant,
+    pub schedule: RhoSchedule,
+    pub rho: f64,
+    /// `None`: tied to `rho` (reference variant).
+    pub nu: Option<f64>,
+    pub tau: f64,
+    pub theta: f64,
+    pub backtracking_growth: f64,
+    pub max_backtracking: u32,
+    pub fista_step: f64,
+    pub fista_tol: f64,
+    pub fista_max_iterations: u32,
+    pub rho_growth: f64,
+    pub rho_cap: f64,
+    pub rho_step_every: usize,
+    pub rising_iterations: usize,
+    pub start_growth: f64,
+    pub width_threshold: usize,
+}
+
+fn positive(key: &str, v: f64) -> Result<()> {
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        Err(OptimError::invalid(
+            key,
+            format!("must be a finite number > 0, got {v}"),
+        ))
+    }
+}
+
+fn at_least_one(key: &str, v: f64) -> Result<()> {
+    if v.is_finite() && v >= 1.0 {
+        Ok(())
+    } else {
+        Err(OptimError::invalid(
+            key,
+            format!("must be a finite number >= 1, got {v}"),
+        ))
+    }
+}
+
+impl DladmmConfig {
+    /// The schedule in force: the configured one, else the variant's default.
+    pub fn effective_schedule(&self) -> RhoSchedule {
+        self.rho_schedule.unwrap_or(match self.variant {
+            Variant::Reference => RhoSchedule::Adaptive,
+            Variant::Paper => RhoSchedule::Step,
+        })
+    }
+
+    /// This configuration with every `Option` filled by the value in force (`nu` of the
+    /// reference variant reads as its initial `rho`). What the runner records with results;
+    /// it validates and behaves exactly as `self`.
+    pub fn resolved(&self) -> Self {
+        let nu = match self.variant {
+            Variant::Reference => self.rho,
+            Variant::Paper => self.nu.unwrap_or(PAPER_NU),
+        };
+        Self {
+            rho_schedule: Some(self.effective_schedule()),
+            nu: Some(nu),
+            ..self.clone()
+        }
+    }
+
+    /// Checks every value once and returns the resolved parameters.
+    pub(crate) fn validate(&self) -> Result<Params> {
+        positive("rho", self.rho)?;
+        let nu = match (self.variant, self.nu) {
+            (Variant::Reference, None) => None,
+            (Variant::Reference, Some(nu)) if nu == self.rho => None,
+            (Variant::Reference, Some(nu)) => {
+                return Err(OptimError::invalid(
+                    "nu",
+                    format!(
+                        "the reference variant ties nu to rho ({}); got nu = {nu}: omit nu, \
+                         or use variant = \"paper\" for a separate nu",
+                        self.rho
+                    ),
+                ));
+            }
+            (Variant::Paper, nu) => {
+                let nu = nu.unwrap_or(PAPER_NU);
+                positive("nu", nu)?;
+                Some(nu)
+            }
+        };
+        positive("tau", self.tau)?;
+        positive("theta", self.theta)?;
+        if !(self.backtracking_growth.is_finite() && self.backtracking_growth > 1.0) {
+            return Err(OptimError::invalid(
+                "backtracking_growth",
+                format!("must be a finite number > 1, got {}", self.backtracking_growth),
+            ));
+        }
+        positive("fista_step", self.fista_step)?;
+        if !(self.fista_tol.is_finite() && self.fista_tol >= 0.0) {
+            return Err(OptimError::invalid(
+                "fista_tol",
+                format!("must be a finite number >= 0, got {}", self.fista_tol),
+            ));
+        }
+        if self.fista_max_iterations == 0 {
+            return Err(OptimError::invalid("fista_max_iterations", "must be at least 1"));
+        }
+        at_least_one("rho_growth", self.rho_growth)?;
+        positive("rho_cap", self.rho_cap)?;
+        if self.rho_step_every == 0 {
+            return Err(OptimError::invalid("rho_step_every", "must be at least 1"));
+        }
+        if self.rising_iterations == 0 {
+            return Err(OptimError::invalid("rising_iterations", "must be at least 1"));
+        }
+        at_least_one("start_growth", self.start_growth)?;
+        Ok(Params {
+            variant: self.variant,
+            schedule: self.effective_schedule(),
+            rho: self.rho,
+            nu,
+            tau: self.tau,
+            theta: self.theta,
+            backtracking_growth: self.backtracking_growth,
+            max_backtracking: self.max_backtracking,
+            fista_step: self.fista_step,
+            fista_tol: self.fista_tol,
+            fista_max_iterations: self.fista_max_iterations,
+            rho_growth: self.rho_growth,
+            rho_cap: self.rho_cap,
+            rho_step_every: self.rho_step_every,
+            rising_iterations: self.rising_iterations,
+            start_growth: self.start_growth,
+            width_threshold: self.width_threshold,
+        })
+    }
+}
+
+impl MethodConfig for DladmmConfig {
+    fn build(&self) -> Result<Box<dyn Optimizer>> {
+        Ok(Box::new(Dladmm::new(self)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variants_resolve_their_defaults() {
+        let reference = DladmmConfig::default().resolved();
+        assert_eq!(reference.rho_schedule, Some(RhoSchedule::Adaptive));
+        assert_eq!(reference.nu, Some(1e-6));
+        let paper = DladmmConfig {
+            variant: Variant::Paper,
+            ..Default::default()
+        }
+        .resolved();
+        assert_eq!(paper.rho_schedule, Some(RhoSchedule::Step));
+        assert_eq!(paper.nu, Some(PAPER_NU));
+        // A resolved configuration is a fixed point and validates to the same parameters.
+        for c in [reference, paper] {
+            assert_eq!(c.resolved(), c);
+            assert!(c.validate().is_ok());
+        }
+    }
+
+    #[test]
+    fn resolved_reference_validates_like_the_original() {
+        let c = DladmmConfig {
+            rho: 1.0,
+            rho_schedule: Some(RhoSchedule::Fixed),
+            ..Default::default()
+        };
+        assert_eq!(c.validate().unwrap(), c.resolved().validate().unwrap());
+    }
+
+    #[test]
+    fn reference_rejects_a_separate_nu() {
+        let c = DladmmConfig {
+            nu: Some(1.0),
+            ..Default::default()
+        };
+        match c.validate() {
+            Err(OptimError::InvalidParameter { key, .. }) => assert_eq!(key, "nu"),
+            other => panic!("expected an error about nu, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn invalid_values_name_their_key() {
+        let cases: Vec<(DladmmConfig, &str)> = vec![
+            (
+                DladmmConfig {
+                    rho: 0.0,
+                    ..Default::default()
+                },
+                "rho",
+            ),
+            (
+                DladmmConfig {
+                    backtracking_growth: 1.0,
+                    ..Default::default()
+                },
+                "backtracking_growth",
+            ),
+            (
+                DladmmConfig {
+                    fista_max_iterations: 0,
+                    ..Default::default()
+                },
+                "fista_max_iterations",
+            ),
+            (
+                DladmmConfig {
+                    variant: Variant::Paper,
+                    nu: Some(f64::NAN),
+                    ..Default::default()
+                },
+                "nu",
+            ),
+            (
+                DladmmConfig {
+                    rho_step_every: 0,
+                    ..Default::default()
+                },
+                "rho_step_every",
+            ),
+        ];
+        for (c, expected) in cases {
+            match c.validate() {
+                Err(OptimError::InvalidParameter { key, .. }) => assert_eq!(key, expected),
+                other => panic!("expected an error about {expected}, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn serde_denies_unknown_keys_and_fills_defaults() {
+        let c: DladmmConfig = serde_json::from_str(r#"{"variant": "paper", "rho": 1.0}"#).unwrap();
+        assert_eq!(c.variant, Variant::Paper);
+        assert_eq!(c.rho, 1.0);
+        assert_eq!(c.fista_max_iterations, 500);
+        assert!(serde_json::from_str::<DladmmConfig>(r#"{"rhoo": 1.0}"#).is_err());
+        let json = serde_json::to_value(c.resolved()).unwrap();
+        assert_eq!(json["rho_schedule"], "step");
+        assert_eq!(json["nu"], 1e-6);
+    }
+}

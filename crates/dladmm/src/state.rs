@@ -1,0 +1,145 @@
+//! The optimizer's true state: what a checkpoint holds.
+//!
+//! The auxiliary variables `z_l` (`l = 1..L`), `a_l` (`l = 1..L-1`), the dual `u`, the
+//! penalties and backtracking starts in force, the iteration counter and the training costs
+//! the adaptive rule looks back on. Everything else the optimizer keeps (the carried
+//! products `m_l = W_l a_{l-1}`, the input Gram matrix, buffers) is recomputed from this
+//! state, the model and the data, see [`crate::workspace`].
+
+use ndarray::{Array2, Zip};
+use optim_core::linalg::{gemm, zeros};
+use optim_core::{Dataset, Mlp, OptimError, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::config::Params;
+
+/// The state of a run (serialised by reference for checkpoints: no copy of the matrices).
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct State {
+    /// `z_1 .. z_L`, `n_l x N` each, column-major.
+    #[serde(with = "optim_core::fortran_serde::vec")]
+    pub z: Vec<Array2<f32>>,
+    /// `a_1 .. a_{L-1}`, `n_l x N` each, column-major.
+    #[serde(with = "optim_core::fortran_serde::vec")]
+    pub a: Vec<Array2<f32>>,
+    /// The dual of `z_L = W_L a_{L-1} + b_L`, `n_L x N`.
+    #[serde(with = "optim_core::fortran_serde")]
+    pub u: Array2<f32>,
+    /// The penalty `rho` in force.
+    pub rho: f64,
+    /// The penalty `nu` in force (equal to `rho` in the reference variant).
+    pub nu: f64,
+    /// Global start of the `a_l` backtracking searches.
+    pub tau: f64,
+    /// Global start of the `W_l` backtracking searches.
+    pub theta: f64,
+    /// Iterations completed.
+    pub iterations: u64,
+    /// Summed training cross-entropy of the plain forward network after each iteration
+    /// (only under the adaptive schedule, whose rule reads it).
+    pub training_costs: Vec<f64>,
+}
+
+impl State {
+    /// The reference code's initialisation (spec 2.4): hidden `z_l = W_l a_{l-1} + b_l` and
+    /// `a_l = relu(z_l)` from a forward pass of the given model, `z_L = 2 y - 1` (one-hot
+    /// labels mapped to +-1), `u = 0`. Also returns the products `m_l = W_l a_{l-1}` of that
+    /// forward pass, which the optimizer carries from then on.
+    pub(crate) fn initial(model: &Mlp, train: &Dataset, params: &Params) -> (Self, Vec<Array2<f32>>) {
+        let depth = model.depth();
+        let samples = train.len();
+        let mut m = Vec::with_capacity(depth);
+        let mut z = Vec::with_capacity(depth);
+        let mut a: Vec<Array2<f32>> = Vec::with_capacity(depth - 1);
+        for (l, layer) in model.layers.iter().enumerate() {
+            let mut product = zeros(layer.weight.nrows(), samples);
+            let input = if l == 0 { train.features.view() } else { a[l - 1].view() };
+            gemm(0.0, &mut product.view_mut(), 1.0, &layer.weight.view(), &input);
+            if l + 1 < depth {
+                let mut pre = zeros(layer.weight.nrows(), samples);
+                Zip::from(pre.columns_mut())
+                    .and(product.columns())
+                    .par_for_each(|mut pre, product| {
+                        Zip::from(&mut pre)
+                            .and(&product)
+                            .and(&layer.bias)
+                            .for_each(|z, &m, &b| *z = m + b);
+                    });
+                let mut activation = zeros(layer.weight.nrows(), samples);
+                Zip::from(&mut activation)
+                    .and(&pre)
+                    .par_for_each(|a, &z| *a = z.max(0.0));
+                a.push(activation);
+                z.push(pre);
+            }
+            m.push(product);
+        }
+        let mut output = zeros(train.num_classes, samples);
+        output.fill(-1.0);
+        for (j, &y) in train.labels.iter().enumerate() {
+            output[[y as usize, j]] = 1.0;
+        }
+        z.push(output);
+        let state = Self {
+            z,
+            a,
+            u: zeros(train.num_classes, samples),
+            rho: params.rho,
+            nu: params.nu.unwrap_or(params.rho),
+            tau: params.tau,
+            theta: params.theta,
+            iterations: 0,
+            training_costs: Vec::new(),
+        };
+        (state, m)
+    }
+
+    /// Checks that a restored state fits this model, these data and these parameters.
+    pub(crate) fn check(&self, widths: &[usize], samples: usize, params: &Params) -> Result<()> {
+        let depth = widths.len() - 1;
+        let bad = |what: String| Err(OptimError::Checkpoint(what));
+        if self.z.len() != depth || self.a.len() + 1 != depth {
+            return bad(format!("state for {} layers, the model has {depth}", self.z.len()));
+        }
+        for (l, z) in self.z.iter().enumerate() {
+            if z.dim() != (widths[l + 1], samples) {
+                return bad(format!(
+                    "z_{} has shape {:?}, expected {:?}",
+                    l + 1,
+                    z.dim(),
+                    (widths[l + 1], samples)
+                ));
+            }
+        }
+        for (l, a) in self.a.iter().enumerate() {
+            if a.dim() != (widths[l + 1], samples) {
+                return bad(format!(
+                    "a_{} has shape {:?}, expected {:?}",
+                    l + 1,
+                    a.dim(),
+                    (widths[l + 1], samples)
+                ));
+            }
+        }
+        if self.u.dim() != (widths[depth], samples) {
+            return bad(format!("u has shape {:?}", self.u.dim()));
+        }
+        let positive = [self.rho, self.nu, self.tau, self.theta]
+            .iter()
+            .all(|v| v.is_finite() && *v > 0.0);
+        if !positive {
+            return bad("rho, nu, tau and theta must be finite and positive".into());
+        }
+        let variant_fits = match params.nu {
+            None => self.nu == self.rho,
+            Some(nu) => self.nu == nu,
+        };
+        if !variant_fits {
+            return bad(format!(
+                "state has nu = {} and rho = {}: written by another variant or nu",
+                self.nu, self.rho
+            ));
+        }
+        Ok(())
+    }
+}
