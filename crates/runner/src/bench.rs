@@ -18,6 +18,28 @@ pub enum Bench {
     AdamEpoch(AdamEpochArgs),
     /// GFLOP/s of the f32 products dlADMM needs at the paper's size.
     Products(ProductArgs),
+    /// Seconds per iteration of a full-batch method (dladmm, admm) at the paper's size,
+    /// against the time of one (1000x1000)(1000xN) product measured between iterations.
+    Method(MethodArgs),
+}
+
+/// Options of `bench method`.
+#[derive(Args)]
+pub struct MethodArgs {
+    /// Registry name of the optimizer (`dladmm`, `admm`, ...).
+    pub optimizer: String,
+    /// Hidden widths to time (two hidden layers of each width).
+    #[arg(long, value_delimiter = ',', default_value = "1000")]
+    pub widths: Vec<usize>,
+    /// Training samples (random data of MNIST's shape; the paper: 55,000).
+    #[arg(long, default_value_t = 55_000)]
+    pub samples: usize,
+    /// Iterations per width; the first (warm-up) is reported but not in the median.
+    #[arg(long, default_value_t = 4)]
+    pub iterations: usize,
+    /// Hyper-parameters as KEY=VALUE (TOML values), e.g. `--set variant=\"paper\"`.
+    #[arg(long = "set")]
+    pub set: Vec<String>,
 }
 
 /// Options of `bench adam-epoch`.
@@ -54,6 +76,7 @@ pub fn run(bench: Bench, threads: usize) -> Result<()> {
     pool.install(|| match bench {
         Bench::AdamEpoch(a) => adam_epoch(a, threads),
         Bench::Products(p) => products(p, threads),
+        Bench::Method(m) => method(m, threads),
     })
 }
 
@@ -147,5 +170,80 @@ fn products(args: ProductArgs, threads: usize) -> Result<()> {
         "geometric mean {:.1} GFLOP/s with {threads} threads",
         (log_sum / shapes.len() as f64).exp()
     );
+    Ok(())
+}
+
+/// Random data of MNIST's shape: sparse pixels in [0, 1], ten classes.
+fn random_mnist_like(samples: usize) -> optim_core::Dataset {
+    use ndarray::ShapeBuilder as _;
+    use rand::Rng as _;
+    let mut rng = rng_for(2, Stream::Data, 0);
+    let mut x = ndarray::Array2::<f32>::zeros((784, samples).f());
+    x.iter_mut().for_each(|v| {
+        if rng.random::<f32>() < 0.2 {
+            *v = rng.random::<f32>();
+        }
+    });
+    let labels = (0..samples).map(|_| rng.random_range(0..10u32)).collect();
+    optim_core::Dataset::new(x, labels, 10).expect("labels are in range")
+}
+
+fn method(args: MethodArgs, threads: usize) -> Result<()> {
+    use ndarray::ShapeBuilder as _;
+    let entry = crate::registry::find(&args.optimizer)?;
+    let mut params = toml::Table::new();
+    for kv in &args.set {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| anyhow!("--set wants KEY=VALUE, got `{kv}`"))?;
+        let value: toml::Table = toml::from_str(&format!("v = {v}")).map_err(|e| anyhow!("--set {kv}: {e}"))?;
+        params.insert(k.trim().to_owned(), value["v"].clone());
+    }
+    let data = random_mnist_like(args.samples);
+    let w = zeros(1000, 1000) + 0.001;
+    let a = ndarray::Array2::<f32>::from_elem((1000, args.samples).f(), 0.5);
+    let mut c = zeros(1000, args.samples);
+    let mut product = || {
+        let start = Instant::now();
+        gemm(0.0, &mut c.view_mut(), 1.0, &w.view(), &a.view());
+        start.elapsed().as_secs_f64()
+    };
+    println!(
+        "{} on random data 784 x {} (10 classes), {threads} threads, {:?}",
+        args.optimizer, args.samples, args.set
+    );
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for &width in &args.widths {
+        let built = (entry.build)(&params)?;
+        let mut optimizer = built.optimizer;
+        let mut model = Mlp::new(
+            &[784, width, width, 10],
+            &Init::default(),
+            &mut rng_for(13, Stream::Init, 0),
+        )
+        .map_err(|e| anyhow!("{e}"))?;
+        optimizer.initialize(&model, &data, 13).map_err(|e| anyhow!("{e}"))?;
+        let (mut iteration_seconds, mut product_seconds) = (Vec::new(), vec![product()]);
+        for k in 0..args.iterations.max(2) {
+            let start = Instant::now();
+            optimizer.step(&mut model, &data, k).map_err(|e| anyhow!("{e}"))?;
+            iteration_seconds.push(start.elapsed().as_secs_f64());
+            // Products between iterations: the ratio compares like with like on a busy machine.
+            product_seconds.push(product());
+        }
+        let steady = median(&iteration_seconds[1..]);
+        let p = median(&product_seconds);
+        println!(
+            "width {width:5}: first iteration {:.3} s, then median {steady:.3} s per iteration; product (1000x1000)(1000x{}) median {p:.3} s; ratio {:.2} products per iteration",
+            iteration_seconds[0],
+            args.samples,
+            steady / p
+        );
+        xs.push(width as f64);
+        ys.push(steady);
+    }
+    if let Some((a, b, r2)) = crate::stats::fit_power_law(&xs, &ys) {
+        println!("fit: seconds per iteration = {a:.3e} * width^{b:.2} (R^2 {r2:.3})");
+    }
     Ok(())
 }

@@ -630,7 +630,8 @@ fn timing_table(ctx: &PaperRun<'_>, item: Item, loaded: &[Loaded], scale: &Scale
         "Seconds per iteration (median over the iterations of each cell) against {axis}; the paper's figures are GPU seconds (GTX 1080 Ti, 2019), ours CPU seconds. Ratio = ours / paper.\n"
     );
     // (dataset, rho) -> x -> seconds
-    let mut ours: BTreeMap<(String, String), BTreeMap<u64, f64>> = BTreeMap::new();
+    // Ordered by dataset, then rho (keyed by its decimal exponent).
+    let mut ours: BTreeMap<(String, i64), BTreeMap<u64, f64>> = BTreeMap::new();
     for (_, _, results) in loaded {
         for r in results {
             let rho = r.cell.resolved.get("rho").and_then(|v| v.as_f64()).unwrap_or(f64::NAN);
@@ -640,19 +641,22 @@ fn timing_table(ctx: &PaperRun<'_>, item: Item, loaded: &[Loaded], scale: &Scale
                 r.cell.dataset.train_samples.unwrap_or(0) as u64
             };
             let secs = median(&r.column("update_seconds").unwrap_or_default());
-            ours.entry((paper_dataset(&r.cell.dataset.name).to_owned(), format!("{rho:e}")))
-                .or_default()
-                .insert(x, secs);
+            let key = (
+                paper_dataset(&r.cell.dataset.name).to_owned(),
+                (rho.log10() * 1000.0).round() as i64,
+            );
+            ours.entry(key).or_default().insert(x, secs);
         }
     }
     let mut charts: BTreeMap<String, Vec<Series>> = BTreeMap::new();
     let mut exponents = String::new();
-    for ((dataset, rho), points) in &ours {
+    for ((dataset, rho_key), points) in &ours {
+        let rho = format!("{:e}", 10f64.powf(*rho_key as f64 / 1000.0));
         let paper_name = if dataset == "MNIST" { "MNIST" } else { "Fashion-MNIST" };
         let row = paper
             .rows
             .iter()
-            .find(|r| r[0] == paper_name && r[1].parse::<f64>().ok() == rho.parse::<f64>().ok());
+            .find(|r| r[0] == *dataset && r[1].parse::<f64>().ok() == rho.parse::<f64>().ok());
         let paper_points: Vec<(f64, f64)> = match row {
             Some(r) if table2 => [200.0, 400.0, 600.0, 800.0, 1000.0]
                 .iter()
