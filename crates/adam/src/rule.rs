@@ -117,31 +117,14 @@ impl UpdateRule for Adam {
 
 #[cfg(test)]
 mod tests {
-    use approx::assert_relative_eq;
     use optim_core::RuleConfig;
 
     use super::*;
+    use optim_core::rule::testing::assert_close;
 
     /// Applies `grads` in turn to `param` and returns the parameters after each step.
     fn run(config: AdamConfig, param: &[f32], grads: &[&[f32]]) -> (Vec<Vec<f32>>, AdamState) {
-        let rule = config.build().unwrap();
-        let mut param = param.to_vec();
-        let mut state = rule.init_state(param.len());
-        let trajectory = grads
-            .iter()
-            .map(|g| {
-                rule.update(&mut param, g, &mut state);
-                param.clone()
-            })
-            .collect();
-        (trajectory, state)
-    }
-
-    fn assert_close(actual: &[f32], expected: &[f64]) {
-        assert_eq!(actual.len(), expected.len());
-        for (&a, &e) in actual.iter().zip(expected) {
-            assert_relative_eq!(f64::from(a), e, max_relative = 1e-6);
-        }
+        optim_core::rule::testing::trajectory(&config.build().unwrap(), param, grads)
     }
 
     /// lr = 0.1, betas = (0.9, 0.999) and a large eps = 0.1, so that where eps goes shows.

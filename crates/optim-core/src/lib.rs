@@ -33,6 +33,7 @@ pub mod optimizer;
 pub mod rng;
 pub mod rule;
 pub mod synthetic;
+pub mod validate;
 
 pub use config::{MethodConfig, RuleConfig};
 pub use dataset::Dataset;

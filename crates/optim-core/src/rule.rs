@@ -20,3 +20,36 @@ pub trait UpdateRule: Send + Sync {
     /// Updates `param` in place from its gradient `grad` (same length, same element order).
     fn update(&self, param: &mut [f32], grad: &[f32], state: &mut Self::State);
 }
+
+/// Helpers for tests that pin a rule to hand-computed values.
+pub mod testing {
+    use super::UpdateRule;
+
+    /// Applies `grads` in turn to a copy of `param`; returns the parameters after each step
+    /// and the final state.
+    pub fn trajectory<R: UpdateRule>(rule: &R, param: &[f32], grads: &[&[f32]]) -> (Vec<Vec<f32>>, R::State) {
+        let mut param = param.to_vec();
+        let mut state = rule.init_state(param.len());
+        let steps = grads
+            .iter()
+            .map(|g| {
+                rule.update(&mut param, g, &mut state);
+                param.clone()
+            })
+            .collect();
+        (steps, state)
+    }
+
+    /// Asserts `actual` equals `expected` to a relative 1e-6 (f32 arithmetic against values
+    /// worked out by hand).
+    pub fn assert_close(actual: &[f32], expected: &[f64]) {
+        assert_eq!(actual.len(), expected.len(), "lengths");
+        for (i, (&a, &e)) in actual.iter().zip(expected).enumerate() {
+            let a = f64::from(a);
+            assert!(
+                (a - e).abs() <= 1e-6 * a.abs().max(e.abs()) + 1e-12,
+                "element {i}: {a} vs {e}"
+            );
+        }
+    }
+}

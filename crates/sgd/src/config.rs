@@ -1,5 +1,6 @@
 //! Hyper-parameters of SGD and their validation.
 
+use optim_core::validate::non_negative;
 use optim_core::{OptimError, Result, RuleConfig};
 use serde::{Deserialize, Serialize};
 
@@ -71,29 +72,12 @@ impl RuleConfig for SgdConfig {
     }
 }
 
-/// `value` as f32 if it is a number `>= 0` that f32 can hold.
-fn non_negative(key: &str, value: f64) -> Result<f32> {
-    let single = value as f32;
-    if value >= 0.0 && single.is_finite() {
-        Ok(single)
-    } else {
-        Err(OptimError::invalid(
-            key,
-            format!("must be a finite number >= 0, got {value}"),
-        ))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn rejected_key(config: SgdConfig) -> String {
-        match config.build() {
-            Err(OptimError::InvalidParameter { key, .. }) => key,
-            Err(e) => panic!("expected an invalid-parameter error, got {e}"),
-            Ok(_) => panic!("{config:?} was accepted"),
-        }
+        optim_core::validate::rejected_key(config.build())
     }
 
     #[test]
