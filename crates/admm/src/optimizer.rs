@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::a_step::{Form, update_activation};
 use crate::cholesky::Cholesky;
-use crate::config::{AdmmConfig, OutputLoss};
+use crate::config::{AdmmConfig, OutputInit, OutputLoss};
 use crate::objective::{ObjectiveTerms, evaluate_objective, weight_norm};
 use crate::state::AdmmState;
 use crate::w_step::{factor_gram, solve_weights};
@@ -158,7 +158,10 @@ fn not_initialised() -> OptimError {
 impl Optimizer for Admm {
     fn initialize(&mut self, model: &Mlp, train: &Dataset, _seed: u64) -> Result<()> {
         check_problem(&model.widths(), train)?;
-        let state = AdmmState::from_forward_pass(model, &train.features.view());
+        let mut state = AdmmState::from_forward_pass(model, &train.features.view());
+        if self.config.output_init == OutputInit::Targets {
+            state.set_output_to_targets(&train.labels);
+        }
         self.run = Some(Run::new(&self.config, state, model, train)?);
         Ok(())
     }

@@ -25,8 +25,9 @@ pub struct AdmmState {
 impl AdmmState {
     /// The state of a forward pass of `model` on the inputs `x` (`n_0 × N`):
     /// `z_l = W_l a_{l-1} + b_l`, `a_l = relu(z_l)` and the output `z_L` equal to the logits,
-    /// with `λ = 0`. Every constraint then holds exactly, and the first iterations move the
-    /// network only as far as the output loss pulls `z_L` away from the logits.
+    /// with `λ = 0`. Every constraint then holds exactly. [`crate::Admm`] then moves the output
+    /// to the targets ([`AdmmState::set_output_to_targets`]) unless configured with
+    /// [`crate::OutputInit::ForwardPass`].
     pub fn from_forward_pass(model: &Mlp, x: &ArrayView2<'_, f32>) -> Self {
         let depth = model.depth();
         let samples = x.ncols();
@@ -46,6 +47,19 @@ impl AdmmState {
         }
         let lambda = zeros(model.layers[depth - 1].weight.nrows(), samples);
         Self { z, a, lambda }
+    }
+
+    /// Overwrites the output `z_L` with the targets `2y - 1` (1 for the sample's class, -1
+    /// elsewhere), the start of [`crate::OutputInit::Targets`]. `labels` holds one class
+    /// index per sample, each below the number of rows of `z_L`.
+    pub fn set_output_to_targets(&mut self, labels: &[u32]) {
+        let out = self.z.len() - 1;
+        Zip::from(self.z[out].columns_mut())
+            .and(labels)
+            .par_for_each(|mut column, &label| {
+                column.fill(-1.0);
+                column[label as usize] = 1.0;
+            });
     }
 
     /// Checks that the matrices fit layer widths `widths` (input first) and `samples`.
@@ -113,6 +127,21 @@ mod tests {
         let back: AdmmState = optim_core::checkpoint::read(&mut bytes.as_slice()).unwrap();
         assert_eq!(back, state);
         assert!(back.z[0].t().is_standard_layout(), "restored column-major");
+    }
+
+    #[test]
+    fn targets_start_is_plus_one_at_the_label_and_minus_one_elsewhere() {
+        let model = Mlp::new(&[4, 5, 3], &Init::default(), &mut rng_for(2, Stream::Init, 0)).unwrap();
+        let x = ndarray::Array2::from_elem((4, 600), 0.5f32);
+        let labels: Vec<u32> = (0..600).map(|j| (j % 3) as u32).collect();
+        let mut state = AdmmState::from_forward_pass(&model, &x.view());
+        let hidden = state.z[0].clone();
+        state.set_output_to_targets(&labels);
+        for ((c, j), &z) in state.z[1].indexed_iter() {
+            assert_eq!(z, if c == labels[j] as usize { 1.0 } else { -1.0 });
+        }
+        assert_eq!(state.z[0], hidden, "hidden layers untouched");
+        state.check_shapes(&model.widths(), 600).unwrap();
     }
 
     fn postcard_bytes(state: &AdmmState) -> Vec<u8> {

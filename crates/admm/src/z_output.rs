@@ -395,6 +395,60 @@ mod tests {
         );
     }
 
+    /// With `m` held fixed, each multiplier update halves the pull `∇ℓ(z) + λ` on the output,
+    /// so the residual `z - m` halves every iteration (while `∇ℓ` changes little, i.e. unless
+    /// `β` is small) and `z` stops within `1/β` of where it started: the reason the start of
+    /// `z_L` matters (crate documentation).
+    #[test]
+    fn the_multiplier_halves_the_output_residual_until_the_output_stops() {
+        for beta in [1.0f32, 4.0] {
+            let mut p = Problem::new(4, 300, beta);
+            p.lambda.fill(0.0);
+            let mut m = p.product.clone();
+            m.columns_mut().into_iter().for_each(|mut c| c += &p.bias);
+            let mut z = m.clone();
+            let mut v = m.clone();
+            let settings = FistaSettings {
+                step: 2.0,
+                tol: 1e-7,
+                max_iterations: 5000,
+            };
+            let mut residuals = Vec::new();
+            for _ in 0..12 {
+                fista_cross_entropy(
+                    &mut z.view_mut(),
+                    &mut v.view_mut(),
+                    &p.product.view(),
+                    &p.bias.view(),
+                    &p.lambda.view(),
+                    &p.labels,
+                    p.beta,
+                    &settings,
+                );
+                let sums = finish_output(
+                    &z.view(),
+                    &p.product.view(),
+                    &p.bias.view(),
+                    &mut p.lambda.view_mut(),
+                    &p.labels,
+                    OutputLoss::CrossEntropy,
+                    p.beta,
+                    true,
+                );
+                residuals.push(sums.residual.sqrt());
+            }
+            for w in residuals.windows(2).take(8) {
+                let ratio = w[1] / w[0];
+                assert!(
+                    (0.45..0.55).contains(&ratio),
+                    "beta {beta}: ratio {ratio} in {residuals:?}"
+                );
+            }
+            let travelled = z.iter().zip(&m).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+            assert!(travelled < 1.0 / beta, "beta {beta}: z moved {travelled}");
+        }
+    }
+
     #[test]
     fn output_pass_updates_the_multiplier_and_sums() {
         let p = Problem::new(4, 300, 2.0);

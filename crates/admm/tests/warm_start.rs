@@ -228,3 +228,65 @@ fn pre_activations_end_each_iteration_at_their_closed_form() {
         assert_eq!(checked, (12 + 8 + 3) * 300);
     }
 }
+
+#[test]
+fn the_output_starts_at_the_targets_unless_configured_otherwise() {
+    use admm::OutputInit;
+    let (data, model) = problem(&[6, 12, 8, 3], 200);
+    let logits = model.logits(&data.features.view());
+    for (output_init, expect_targets) in [(OutputInit::Targets, true), (OutputInit::ForwardPass, false)] {
+        let mut admm = Admm::new(AdmmConfig {
+            output_init,
+            ..AdmmConfig::default()
+        })
+        .unwrap();
+        admm.initialize(&model, &data, 0).unwrap();
+        let state = admm.state().unwrap();
+        for ((c, j), &z) in state.z[2].indexed_iter() {
+            let expected = if expect_targets {
+                if c == data.labels[j] as usize { 1.0 } else { -1.0 }
+            } else {
+                logits[[c, j]]
+            };
+            assert!(
+                (z - expected).abs() < 1e-5,
+                "{output_init:?} [{c}, {j}]: {z} vs {expected}"
+            );
+        }
+    }
+}
+
+/// Large initial logits (an `N(0, 1)` network): started there, the output cannot travel far
+/// enough before the multiplier stops it (see the crate documentation); started at the
+/// targets, the network fits the training set.
+#[test]
+fn from_large_logits_only_the_targets_start_learns() {
+    use admm::OutputInit;
+    let data = blobs(
+        &BlobsConfig {
+            samples: 400,
+            features: 6,
+            classes: 3,
+            separation: 3.0,
+        },
+        5,
+    );
+    let widths = [6, 12, 8, 3];
+    let init = Init::Normal { std: 1.0 };
+    let mut accuracy = Vec::new();
+    for output_init in [OutputInit::Targets, OutputInit::ForwardPass] {
+        let mut model = Mlp::new(&widths, &init, &mut rng_for(5, Stream::Init, 0)).unwrap();
+        let mut admm = Admm::new(AdmmConfig {
+            output_init,
+            ..AdmmConfig::default()
+        })
+        .unwrap();
+        admm.initialize(&model, &data, 0).unwrap();
+        for k in 0..15 {
+            admm.step(&mut model, &data, k).unwrap();
+        }
+        accuracy.push(model.evaluate(&data).accuracy);
+    }
+    assert!(accuracy[0] > 0.9, "{accuracy:?}");
+    assert!(accuracy[1] < accuracy[0] - 0.2, "{accuracy:?}");
+}

@@ -4,7 +4,7 @@
 //! apart from the few FISTA iterations of the cross-entropy output).
 //!
 //! ```text
-//! cargo run --release -p admm --example paper_size [-- SAMPLES ITERATIONS]
+//! cargo run --release -p admm --example admm_paper_size [-- SAMPLES ITERATIONS]
 //! ```
 //!
 //! Prints, per width, the mean and fastest iteration, the dense-product flops of one
