@@ -466,13 +466,7 @@ fn convergence_figure(ctx: &PaperRun<'_>, item: Item, loaded: &[Loaded], scale: 
             series,
         };
         let stem = out.join(format!("{}{}{panel}-{what}", item.name(), scale.suffix()));
-        chart.save(&stem)?;
-        let _ = writeln!(
-            report,
-            "![{}]({})\n",
-            stem.display(),
-            rel(&ctx.layout.results.join("paper"), &stem.with_extension("png"))
-        );
+        save_and_link(&chart, &stem, &mut report)?;
     }
     report.push_str(match item {
         Item::Fig2 => "## Where we differ and why\n\nThe paper plots ln of the augmented Lagrangian and of the squared residual; so do we. Our runs start from a different random initialisation (the reference code's generator cannot be reproduced), so the first values differ slightly; the shape (monotone decrease at rho = 1, the residual falling by orders of magnitude) is what the figure claims and what the table above checks (\"increases\" counts iterations where the objective rose).\n",
@@ -499,13 +493,13 @@ fn fmt(v: Option<f64>) -> String {
     }
 }
 
-fn rel(from: &Path, to: &Path) -> String {
-    // Reports live in results/paper/, figures in plots/paper/.
-    let _ = from;
-    format!(
-        "../../plots/paper/{}",
-        to.file_name().unwrap_or_default().to_string_lossy()
-    )
+/// Saves `chart` as `<stem>.png/.svg` and appends its Markdown image line to `report`
+/// (reports live in results/paper/, figures in plots/paper/).
+fn save_and_link(chart: &Chart, stem: &Path, report: &mut String) -> Result<()> {
+    chart.save(stem)?;
+    let name = stem.file_name().unwrap_or_default().to_string_lossy();
+    let _ = writeln!(report, "![{name}](../../plots/paper/{name}.png)\n");
+    Ok(())
 }
 
 /// Figs. 4 and 5: training and test accuracy of every method.
@@ -585,13 +579,7 @@ fn accuracy_figure(ctx: &PaperRun<'_>, item: Item, loaded: &[Loaded], scale: &Sc
             series,
         };
         let stem = out.join(format!("{}{}{panel}-{split}-accuracy", item.name(), scale.suffix()));
-        chart.save(&stem)?;
-        let _ = writeln!(
-            report,
-            "![{}]({})\n",
-            stem.display(),
-            rel(&ctx.layout.results, &stem.with_extension("png"))
-        );
+        save_and_link(&chart, &stem, &mut report)?;
     }
     report.push_str("## Final accuracies (last iteration) and differences\n\n| method | split | ours | paper (it. 195) | difference | within 0.02 |\n|---|---|---|---|---|---|\n");
     for ((split, label), (ours, paper)) in &finals {
@@ -763,13 +751,7 @@ fn timing_table(ctx: &PaperRun<'_>, item: Item, loaded: &[Loaded], scale: &Scale
             series,
         };
         let stem = out.join(format!("{}{}-{}", item.name(), scale.suffix(), dataset.to_lowercase()));
-        chart.save(&stem)?;
-        let _ = writeln!(
-            report,
-            "![{}]({})\n",
-            stem.display(),
-            rel(&ctx.layout.results, &stem.with_extension("png"))
-        );
+        save_and_link(&chart, &stem, &mut report)?;
     }
     report.push_str("## Where we differ and why\n\nThe paper timed a GPU; we time two CPU cores, so only the growth with width, samples and rho is comparable, not the absolute seconds. The paper does not say whether rho was fixed during its timing runs; ours hold it fixed. Time grows with rho in the paper through the backtracking and FISTA iteration counts; ours computes each backtracking trial as a scalar, so rho changes only the FISTA count.\n");
     Ok(report)
