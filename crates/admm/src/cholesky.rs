@@ -11,25 +11,11 @@ use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::cholesky::llt::factor::{cholesky_in_place, cholesky_in_place_scratch};
 use faer::linalg::triangular_solve::{solve_lower_triangular_in_place, solve_upper_triangular_in_place};
 use faer::reborrow::ReborrowMut;
-use faer::{Mat, MatMut, Par};
+use faer::{Mat, MatMut};
 use ndarray::ArrayViewMut2;
 
-/// The parallelism for faer: every thread of the current rayon pool (as optim-core's
-/// products do, so that a cell run inside `ThreadPool::install` keeps its thread budget).
-pub(crate) fn parallelism() -> Par {
-    match rayon::current_num_threads() {
-        0 | 1 => Par::Seq,
-        n => Par::rayon(n),
-    }
-}
-
-/// A faer view of an ndarray view with the same strides (no copy).
-fn as_faer_mut<'a>(a: &'a mut ArrayViewMut2<'_, f32>) -> MatMut<'a, f32> {
-    let (rows, cols) = a.dim();
-    let strides = a.strides().to_vec();
-    // SAFETY: the exclusive view is valid for `rows x cols` elements at these strides.
-    unsafe { MatMut::from_raw_parts_mut(a.as_mut_ptr(), rows, cols, strides[0], strides[1]) }
-}
+use optim_core::linalg::as_faer_mut;
+pub(crate) use optim_core::linalg::parallelism;
 
 /// The factorisation failed: the matrix is not numerically positive definite (or holds a
 /// non-finite value).

@@ -15,21 +15,23 @@ pub fn zeros(rows: usize, cols: usize) -> Array2<f32> {
 /// The parallelism for products: every thread of the current rayon pool.
 ///
 /// Running a cell inside `rayon::ThreadPool::install` therefore bounds its thread budget.
-fn parallelism() -> Par {
+pub fn parallelism() -> Par {
     match rayon::current_num_threads() {
         0 | 1 => Par::Seq,
         n => Par::rayon(n),
     }
 }
 
-fn as_faer<'a>(a: &'a ArrayView2<'_, f32>) -> MatRef<'a, f32> {
+/// A faer view of an ndarray view with the same strides (no copy).
+pub fn as_faer<'a>(a: &'a ArrayView2<'_, f32>) -> MatRef<'a, f32> {
     let (rows, cols) = a.dim();
     let strides = a.strides();
     // SAFETY: the view is valid for `rows x cols` elements at these strides for its lifetime.
     unsafe { MatRef::from_raw_parts(a.as_ptr(), rows, cols, strides[0], strides[1]) }
 }
 
-fn as_faer_mut<'a>(a: &'a mut ArrayViewMut2<'_, f32>) -> MatMut<'a, f32> {
+/// A mutable faer view of an ndarray view with the same strides (no copy).
+pub fn as_faer_mut<'a>(a: &'a mut ArrayViewMut2<'_, f32>) -> MatMut<'a, f32> {
     let (rows, cols) = a.dim();
     let strides = a.strides().to_vec();
     // SAFETY: the exclusive view is valid for `rows x cols` elements at these strides.
