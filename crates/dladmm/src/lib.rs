@@ -14,10 +14,10 @@
 //! every 100 iterations or fixed). Every constant is a hyper-parameter of
 //! [`DladmmConfig`].
 //!
-//! Speed: an iteration computes `2 p_1 + 9 sum_{l>=2} p_l` multiply-adds in products
-//! (`p_l = n_l n_{l-1} N`; [`products_per_iteration`]), about 10.7 products of size
-//! `(1000 x 1000) (1000 x 55,000)` at the paper's size; everything else is element-wise,
-//! fused and parallel over samples.
+//! Speed: an iteration computes `2 p_1 + 8 sum_{l>=2} p_l` multiply-adds in products
+//! (`p_l = n_l n_{l-1} N`; [`products_per_iteration`]), about 9.7 products of size
+//! `(1000 x 1000) (1000 x 55,000)` at the paper's size (10.7 with the adaptive rule's
+//! training cost); everything else is element-wise, fused and parallel over samples.
 //!
 //! ```
 //! use dladmm::{DladmmConfig, RhoSchedule};

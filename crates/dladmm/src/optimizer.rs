@@ -158,8 +158,8 @@ impl Optimizer for Dladmm {
     fn initialize(&mut self, model: &Mlp, train: &Dataset, _seed: u64) -> Result<()> {
         let widths = check_problem(model, train)?;
         self.run = None; // release a previous run's memory first
-        let (state, m) = State::initial(model, train, &self.params);
-        let work = Workspace::new(model, &train.features.view(), m, self.adaptive());
+        let state = State::initial(model, train, &self.params);
+        let work = Workspace::new(model, &train.features.view(), self.adaptive());
         self.run = Some(Run {
             widths,
             samples: train.len(),
@@ -237,7 +237,7 @@ impl Optimizer for Dladmm {
                 .forward
                 .as_mut()
                 .expect("forward buffers exist under the adaptive schedule");
-            let cost = training_cost(model, &run.work.m[0], &train.labels, buffers);
+            let cost = training_cost(model, &state.m[0], &train.labels, buffers);
             if !cost.is_finite() {
                 return Err(OptimError::NonFinite {
                     what: TRAINING_COST.into(),
@@ -273,9 +273,7 @@ impl Optimizer for Dladmm {
         self.run = None;
         let state: State = checkpoint::read(input)?;
         state.check(&widths, train.len(), &self.params)?;
-        let x = train.features.view();
-        let m = Workspace::products(model, &x, &state.a);
-        let work = Workspace::new(model, &x, m, self.adaptive());
+        let work = Workspace::new(model, &train.features.view(), self.adaptive());
         self.run = Some(Run {
             widths,
             samples: train.len(),

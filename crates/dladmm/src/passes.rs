@@ -148,6 +148,20 @@ pub(crate) fn residual_in_place(m: &mut [f32], b: &[f32], z: &[f32]) {
         });
 }
 
+/// `x <- x - step * y`, in parallel.
+pub(crate) fn subtract_scaled(x: &mut [f32], y: &[f32], step: f32) {
+    assert_eq!(x.len(), y.len(), "lengths of a scaled subtraction");
+    // Any block length aligns the two slices; one of `BLOCK_COLUMNS` single-row columns is
+    // as good as another.
+    (x.par_chunks_mut(1 << 16), y.par_chunks(1 << 16))
+        .into_par_iter()
+        .for_each(|(x, y)| {
+            for (x, &y) in x.iter_mut().zip(y) {
+                *x -= step * y;
+            }
+        });
+}
+
 /// `x <- x - step * y` and `w <- w - step * v` in one pass over aligned blocks (the carried
 /// product and the residual after a `W_l` step, or `a_l` and `m_{l+1}` after an `a_l` step:
 /// the two matrices may have different numbers of rows).

@@ -60,6 +60,7 @@ mod tests {
             z: vec![],
             a: vec![],
             u: Array2::zeros((0, 0)),
+            m: vec![],
             rho,
             nu: rho,
             tau: 1.0,

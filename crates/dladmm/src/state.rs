@@ -1,10 +1,18 @@
 //! The optimizer's true state: what a checkpoint holds.
 //!
 //! The auxiliary variables `z_l` (`l = 1..L`), `a_l` (`l = 1..L-1`), the dual `u`, the
-//! penalties and backtracking starts in force, the iteration counter and the training costs
-//! the adaptive rule looks back on. Everything else the optimizer keeps (the carried
-//! products `m_l = W_l a_{l-1}`, the input Gram matrix, buffers) is recomputed from this
-//! state, the model and the data, see [`crate::workspace`].
+//! carried products `m_l = W_l a_{l-1}`, the penalties and backtracking starts in force, the
+//! iteration counter and the training costs the adaptive rule looks back on. Everything else
+//! the optimizer keeps (the input Gram matrix, buffers) is recomputed from this state, the
+//! model and the data, see [`crate::workspace`].
+//!
+//! The products `m_l` are state, not a cache: the subproblems update them from products they
+//! compute anyway (`m <- m - G a / alpha` after a `W_l` step, `m <- m - W g / t` after an
+//! `a_{l-1}` step), never recompute them, so they carry the rounding of those updates. A
+//! checkpoint that stored only `W_l` and `a_l` would resume from `W_l a_{l-1}` afresh, which
+//! differs in the last bits; storing `m_l` makes a resumed run the uninterrupted one, bit for
+//! bit, and spares the product (one `(1000 x 1000)(1000 x N)` per hidden layer and
+//! iteration) that a recomputation at the end of every iteration would cost.
 
 use ndarray::{Array2, Zip};
 use optim_core::linalg::{gemm, zeros};
@@ -25,6 +33,10 @@ pub(crate) struct State {
     /// The dual of `z_L = W_L a_{L-1} + b_L`, `n_L x N`.
     #[serde(with = "optim_core::fortran_serde")]
     pub u: Array2<f32>,
+    /// The carried products `m_l = W_l a_{l-1}` (`a_0 = X`, no bias) for `l = 1..L`,
+    /// `n_l x N` each, column-major.
+    #[serde(with = "optim_core::fortran_serde::vec")]
+    pub m: Vec<Array2<f32>>,
     /// The penalty `rho` in force.
     pub rho: f64,
     /// The penalty `nu` in force (equal to `rho` in the reference variant).
@@ -43,9 +55,9 @@ pub(crate) struct State {
 impl State {
     /// The reference code's initialisation (spec 2.4): hidden `z_l = W_l a_{l-1} + b_l` and
     /// `a_l = relu(z_l)` from a forward pass of the given model, `z_L = 2 y - 1` (one-hot
-    /// labels mapped to +-1), `u = 0`. Also returns the products `m_l = W_l a_{l-1}` of that
-    /// forward pass, which the optimizer carries from then on.
-    pub(crate) fn initial(model: &Mlp, train: &Dataset, params: &Params) -> (Self, Vec<Array2<f32>>) {
+    /// labels mapped to +-1), `u = 0`, and the products `m_l = W_l a_{l-1}` of that forward
+    /// pass, which the optimizer carries from then on.
+    pub(crate) fn initial(model: &Mlp, train: &Dataset, params: &Params) -> Self {
         let depth = model.depth();
         let samples = train.len();
         let mut m = Vec::with_capacity(depth);
@@ -80,18 +92,18 @@ impl State {
             output[[y as usize, j]] = 1.0;
         }
         z.push(output);
-        let state = Self {
+        Self {
             z,
             a,
             u: zeros(train.num_classes, samples),
+            m,
             rho: params.rho,
             nu: params.nu.unwrap_or(params.rho),
             tau: params.tau,
             theta: params.theta,
             iterations: 0,
             training_costs: Vec::new(),
-        };
-        (state, m)
+        }
     }
 
     /// Checks that a restored state fits this model, these data and these parameters.
@@ -123,6 +135,22 @@ impl State {
         }
         if self.u.dim() != (widths[depth], samples) {
             return bad(format!("u has shape {:?}", self.u.dim()));
+        }
+        if self.m.len() != depth {
+            return bad(format!(
+                "state carries {} products, the model has {depth} layers",
+                self.m.len()
+            ));
+        }
+        for (l, m) in self.m.iter().enumerate() {
+            if m.dim() != (widths[l + 1], samples) {
+                return bad(format!(
+                    "m_{} has shape {:?}, expected {:?}",
+                    l + 1,
+                    m.dim(),
+                    (widths[l + 1], samples)
+                ));
+            }
         }
         let positive = [self.rho, self.nu, self.tau, self.theta]
             .iter()

@@ -7,8 +7,7 @@
 //!
 //! Products (`p_l = n_l n_{l-1} N` multiply-adds): `G` costs `p_l`, `G a_{l-1}` costs `p_l`;
 //! the carried `m_l = W_l a_{l-1}` then follows without a product
-//! (`m_new = m - G a_{l-1} / alpha`), or is recomputed (`p_l`) where the iteration ends
-//! with it (see [`Carry`]).
+//! (`m_new = m - G a_{l-1} / alpha`, see [`Carry`]).
 //!
 //! The first layer's two steps (the last of the backward sweep and the first of the forward
 //! sweep, with nothing in between) share one product `e_1 X^T` through the input Gram
@@ -20,26 +19,25 @@ use optim_core::{OptimError, Result};
 
 use crate::backtracking::{Backtracking, Outcome};
 use crate::passes::{
-    Scratch, frobenius_product, residual_in_place, small_squared_norm, squared_norm, storage_mut, subtract_scaled_pair,
+    Scratch, frobenius_product, residual_in_place, small_squared_norm, squared_norm, storage_mut, subtract_scaled,
+    subtract_scaled_pair,
 };
 
-/// How the carried product `m_l = W_l a_{l-1}` follows a `W_l` step.
+/// What follows a `W_l` step besides the carried product `m_l <- m_l - G a_{l-1} / alpha`
+/// (no product either way).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Carry {
-    /// `m_l <- m_l - G a_{l-1} / alpha` and the residual in the scratch buffer likewise
-    /// (no product; the next subproblem, `a_{l-1}`, reads that residual).
-    Increment,
-    /// `m_l <- W_l a_{l-1}` recomputed (one product): the forward sweep's last change of
-    /// `m_l` in an iteration, so that `m_l` at the end of every iteration is a function of
-    /// `W_l` and `a_{l-1}` alone. A checkpoint then needs no `m_l`, and a resumed run is bit
-    /// for bit the uninterrupted one.
-    Fresh,
+    /// The residual in the scratch buffer follows too: the next subproblem, `a_{l-1}` in
+    /// the backward sweep, reads it.
+    WithResidual,
+    /// Only `m_l`: in the forward sweep the next subproblem forms its own residual.
+    ProductOnly,
 }
 
 /// One backtracked gradient step on `W_l` (`l >= 2`, or the last layer).
 ///
 /// On entry `residual` holds `e_l` (rows `n_l`). `product` receives `G a_{l-1}`. With
-/// [`Carry::Increment`], `residual` holds `e_l` at the new `W_l` on exit.
+/// [`Carry::WithResidual`], `residual` holds `e_l` at the new `W_l` on exit.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn w_step(
     weight: &mut Array2<f32>,
@@ -71,16 +69,14 @@ pub(crate) fn w_step(
     if let Some(alpha) = outcome.step {
         let step = (1.0 / alpha) as f32;
         weight.scaled_add(-step, grad);
-        if carry == Carry::Increment {
-            subtract_scaled_pair(
+        match carry {
+            Carry::WithResidual => subtract_scaled_pair(
                 (storage_mut(m), product.slice(rows), rows),
                 (residual.slice_mut(rows), product.slice(rows), rows),
                 step,
-            );
+            ),
+            Carry::ProductOnly => subtract_scaled(storage_mut(m), product.slice(rows), step),
         }
-    }
-    if carry == Carry::Fresh {
-        gemm(0.0, &mut m.view_mut(), 1.0, &weight.view(), input);
     }
     Ok(outcome)
 }
@@ -230,7 +226,7 @@ mod tests {
                 &mut product,
                 c,
                 &search,
-                Carry::Increment,
+                Carry::WithResidual,
                 "W_2",
             )
             .unwrap();
@@ -261,7 +257,7 @@ mod tests {
     fn cap_leaves_the_block_unchanged() {
         let mut l = layer(5, 4, 3, 20);
         let (mut m, mut e) = residual_buffer(&l);
-        let w0 = l.w.clone();
+        let (w0, m0) = (l.w.clone(), m.clone());
         let search = Backtracking {
             start: 1e-12,
             growth: 2.0,
@@ -276,14 +272,51 @@ mod tests {
             &mut Scratch::new(4, 20),
             1.0,
             &search,
-            Carry::Fresh,
+            Carry::ProductOnly,
             "W_2",
         )
         .unwrap();
         assert!(out.cap_hit());
         assert_eq!(out.trials, 4);
         assert_eq!(l.w, w0);
-        assert_eq!(m, matmul(&l.w.view(), &l.a.view()));
+        assert_eq!(m, m0);
+    }
+
+    /// [`Carry::ProductOnly`] moves `m` exactly as [`Carry::WithResidual`] does and leaves
+    /// the residual buffer alone.
+    #[test]
+    fn product_only_carry_moves_the_product_alone() {
+        let search = Backtracking {
+            start: 1.0,
+            growth: 2.0,
+            max_growths: 60,
+        };
+        let run = |carry| {
+            let mut l = layer(9, 5, 4, 30);
+            let (mut m, mut e) = residual_buffer(&l);
+            let (mut grad, mut product) = (Array2::zeros((5, 4).f()), Scratch::new(5, 30));
+            w_step(
+                &mut l.w,
+                &mut grad,
+                &l.a.view(),
+                &mut m,
+                &mut e,
+                &mut product,
+                0.8,
+                &search,
+                carry,
+                "W_2",
+            )
+            .unwrap();
+            (l, m, e.slice(5).to_vec())
+        };
+        let (with_l, with_m, with_e) = run(Carry::WithResidual);
+        let (only_l, only_m, only_e) = run(Carry::ProductOnly);
+        assert_eq!(only_l.w, with_l.w);
+        assert_eq!(only_m, with_m);
+        let (_, untouched) = residual_buffer(&layer(9, 5, 4, 30));
+        assert_eq!(only_e, untouched.slice(5));
+        assert_ne!(with_e, only_e);
     }
 
     /// Both `W_1` steps against the direct gradient and `phi` at each point.

@@ -1,15 +1,13 @@
 //! Everything the optimizer keeps besides its state: derived quantities and buffers,
 //! allocated once per run.
 //!
-//! - the carried products `m_l = W_l a_{l-1}` (`n_l x N`), kept up to date by the
-//!   subproblems from products they compute anyway;
 //! - the input Gram matrix `X X^T` (`n_0 x n_0`), fixed for the run;
 //! - two scratch buffers of `max_l n_l` rows and `N` columns for all big temporaries;
 //! - small buffers: per-layer gradients of `W_l`, the Gram product, FISTA's buffers and,
 //!   under the adaptive schedule, the chunked forward pass of the training cost.
 //!
 //! At the paper's size (784-1000-1000-10, N = 55,000, f32) the big matrices are `z_1, a_1,
-//! z_2, a_2` (state) plus `m_1, m_2` and the two scratch buffers: eight of 220 MB.
+//! z_2, a_2, m_1, m_2` (state) and the two scratch buffers: eight of 220 MB.
 
 use ndarray::{Array2, ArrayView2};
 use optim_core::Mlp;
@@ -22,8 +20,6 @@ use crate::z_output::FistaBuffers;
 /// Derived quantities and buffers of a run.
 #[derive(Debug)]
 pub(crate) struct Workspace {
-    /// `m_l = W_l a_{l-1}` for `l = 1..L` (no bias).
-    pub m: Vec<Array2<f32>>,
     /// Scratch for layer residuals `e_l` (and the products `W_{l+1} g`).
     pub residual: Scratch,
     /// Scratch for `G a_{l-1}` and the `a_l` gradients.
@@ -43,23 +39,8 @@ pub(crate) struct Workspace {
 }
 
 impl Workspace {
-    /// The products `W_l a_{l-1}` of the current model and activations (`a_0 = x`).
-    pub(crate) fn products(model: &Mlp, x: &ArrayView2<'_, f32>, a: &[Array2<f32>]) -> Vec<Array2<f32>> {
-        model
-            .layers
-            .iter()
-            .enumerate()
-            .map(|(l, layer)| {
-                let input = if l == 0 { x.view() } else { a[l - 1].view() };
-                let mut m = zeros(layer.weight.nrows(), input.ncols());
-                gemm(0.0, &mut m.view_mut(), 1.0, &layer.weight.view(), &input);
-                m
-            })
-            .collect()
-    }
-
-    /// Allocates the buffers around the carried products `m` and computes `X X^T`.
-    pub(crate) fn new(model: &Mlp, x: &ArrayView2<'_, f32>, m: Vec<Array2<f32>>, with_forward: bool) -> Self {
+    /// Allocates the buffers and computes `X X^T`.
+    pub(crate) fn new(model: &Mlp, x: &ArrayView2<'_, f32>, with_forward: bool) -> Self {
         let widths = model.widths();
         let samples = x.ncols();
         let classes = widths[widths.len() - 1];
@@ -67,7 +48,6 @@ impl Workspace {
         let mut gram = zeros(widths[0], widths[0]);
         gemm(0.0, &mut gram.view_mut(), 1.0, x, &x.t());
         Self {
-            m,
             residual: Scratch::new(widest, samples),
             product: Scratch::new(widest, samples),
             grads: model

@@ -226,8 +226,18 @@ fn method(args: MethodArgs, threads: usize) -> Result<()> {
         let (mut iteration_seconds, mut product_seconds) = (Vec::new(), vec![product()]);
         for k in 0..args.iterations.max(2) {
             let start = Instant::now();
-            optimizer.step(&mut model, &data, k).map_err(|e| anyhow!("{e}"))?;
-            iteration_seconds.push(start.elapsed().as_secs_f64());
+            let diagnostics = optimizer.step(&mut model, &data, k).map_err(|e| anyhow!("{e}"))?;
+            let seconds = start.elapsed().as_secs_f64();
+            iteration_seconds.push(seconds);
+            // Inner-loop work varies from iteration to iteration: show it beside the time.
+            let inner: Vec<String> = diagnostics
+                .iter()
+                .filter(|(name, _)| {
+                    name.ends_with("_trials") || name.ends_with("_iterations") || name.ends_with("cap_hits")
+                })
+                .map(|(name, value)| format!("{name} {value}"))
+                .collect();
+            println!("  iteration {k}: {seconds:.3} s  {}", inner.join(", "));
             // Products between iterations: the ratio compares like with like on a busy machine.
             product_seconds.push(product());
         }
