@@ -12,15 +12,15 @@
 //! second is also the change of the carried `m_{l+1} = W_{l+1} a_l`, which follows without
 //! a product.
 
-use ndarray::Array2;
-use optim_core::linalg::gemm;
+use ndarray::{Array2, ArrayView2, ArrayViewMut2, ShapeBuilder};
+use optim_core::linalg::{gemm, gemm_sequential};
 use optim_core::{OptimError, Result};
 use rayon::prelude::*;
 
 use crate::backtracking::{Backtracking, Outcome};
 use crate::passes::{
     BLOCK_COLUMNS, Scratch, blocks, blocks_mut, ordered_sum, residual_into, squared_norm, storage, storage_mut,
-    subtract_scaled_pair,
+    subtract_scaled_pair, sum_of_squares,
 };
 
 /// What the forward sweep needs besides the step: the next layer's `b` and `z` (and the
@@ -40,29 +40,81 @@ pub(crate) struct AStep {
     pub activation_residual: f64,
 }
 
-/// `g <- g + nu (a - relu(z))`, returning `||g||^2`.
+/// `g <- g + nu (a - relu(z))` on one block of columns, returning its `||g||^2`.
 ///
 /// Squares accumulate per row (f64), column after column: the inner loop runs over equally
 /// long slices and vectorises.
+fn activation_gradient_block(g: &mut [f32], a: &[f32], z: &[f32], rows: usize, nu: f32) -> f64 {
+    let mut acc = vec![0.0f64; rows];
+    for ((gc, ac), zc) in g
+        .chunks_exact_mut(rows)
+        .zip(a.chunks_exact(rows))
+        .zip(z.chunks_exact(rows))
+    {
+        for (((g, &a), &z), s) in gc.iter_mut().zip(ac).zip(zc).zip(acc.iter_mut()) {
+            *g += nu * (a - z.max(0.0));
+            *s += f64::from(*g) * f64::from(*g);
+        }
+    }
+    acc.iter().sum()
+}
+
+/// `g <- g + nu (a - relu(z))`, returning `||g||^2`.
 fn add_activation_gradient(g: &mut [f32], a: &[f32], z: &[f32], rows: usize, nu: f32) -> f64 {
     let parts: Vec<f64> = (blocks_mut(g, rows), blocks(a, rows), blocks(z, rows))
         .into_par_iter()
-        .map(|(g, a, z)| {
-            let mut acc = vec![0.0f64; rows];
-            for ((gc, ac), zc) in g
-                .chunks_exact_mut(rows)
-                .zip(a.chunks_exact(rows))
-                .zip(z.chunks_exact(rows))
-            {
-                for (((g, &a), &z), s) in gc.iter_mut().zip(ac).zip(zc).zip(acc.iter_mut()) {
-                    *g += nu * (a - z.max(0.0));
-                    *s += f64::from(*g) * f64::from(*g);
-                }
-            }
-            acc.iter().sum()
-        })
+        .map(|(g, a, z)| activation_gradient_block(g, a, z, rows, nu))
         .collect();
     ordered_sum(&parts)
+}
+
+/// Layers at most this wide (the output layer: one row per class) take the fused path of
+/// [`thin_gradient_and_product`].
+const THIN_ROWS: usize = 32;
+
+/// For a thin next layer (`n_{l+1} <= THIN_ROWS`): `g = c' W^T e + nu (a - relu(z))` and
+/// `P = W g` in one pass over blocks of columns, each block's products computed on its own
+/// thread while the block is in cache; `e` is overwritten by `P` block by block. Returns
+/// `(||g||^2, ||P||^2)`.
+///
+/// The two products have an inner or outer dimension of `n_{l+1}`: as whole-matrix products
+/// they are bound by memory, not arithmetic, and the separate passes write `g` and read it
+/// back twice; fused, each value of `g` is written once.
+#[allow(clippy::too_many_arguments)]
+fn thin_gradient_and_product(
+    g: &mut [f32],
+    residual: &mut [f32],
+    w_next: &Array2<f32>,
+    a: &[f32],
+    z: &[f32],
+    rows: usize,
+    penalty_next: f32,
+    nu: f32,
+) -> (f64, f64) {
+    let rows_next = w_next.nrows();
+    let parts: Vec<(f64, f64)> = (
+        blocks_mut(g, rows),
+        blocks_mut(residual, rows_next),
+        blocks(a, rows),
+        blocks(z, rows),
+    )
+        .into_par_iter()
+        .map(|(g, r, a, z)| {
+            let cols = g.len() / rows;
+            let mut gv = ArrayViewMut2::from_shape((rows, cols).f(), g).expect("a block of whole columns");
+            let e = ArrayView2::from_shape((rows_next, cols).f(), &*r).expect("a block of whole columns");
+            gemm_sequential(0.0, &mut gv, penalty_next, &w_next.t(), &e);
+            let g = gv.into_slice_memory_order().expect("contiguous block");
+            let grad_sq = activation_gradient_block(g, a, z, rows, nu);
+            let gv = ArrayView2::from_shape((rows, cols).f(), &*g).expect("a block of whole columns");
+            let mut p = ArrayViewMut2::from_shape((rows_next, cols).f(), r).expect("a block of whole columns");
+            gemm_sequential(0.0, &mut p, 1.0, &w_next.view(), &gv);
+            (grad_sq, sum_of_squares(r))
+        })
+        .collect();
+    let grad: Vec<f64> = parts.iter().map(|p| p.0).collect();
+    let product: Vec<f64> = parts.iter().map(|p| p.1).collect();
+    (ordered_sum(&grad), ordered_sum(&product))
 }
 
 /// `||a - relu(z)||^2`.
@@ -170,22 +222,35 @@ pub(crate) fn a_step(
 ) -> Result<AStep> {
     let rows = a.nrows();
     let rows_next = w_next.nrows();
-    gemm(
-        0.0,
-        &mut grad.view_mut(rows),
-        penalty_next as f32,
-        &w_next.t(),
-        &residual.view(rows_next),
-    );
-    let grad_sq = add_activation_gradient(grad.slice_mut(rows), storage(a), storage(z), rows, nu as f32);
-    gemm(
-        0.0,
-        &mut residual.view_mut(rows_next),
-        1.0,
-        &w_next.view(),
-        &grad.view(rows),
-    );
-    let product_sq = squared_norm(residual.slice(rows_next), rows_next);
+    let (grad_sq, product_sq) = if rows_next <= THIN_ROWS {
+        thin_gradient_and_product(
+            grad.slice_mut(rows),
+            residual.slice_mut(rows_next),
+            w_next,
+            storage(a),
+            storage(z),
+            rows,
+            penalty_next as f32,
+            nu as f32,
+        )
+    } else {
+        gemm(
+            0.0,
+            &mut grad.view_mut(rows),
+            penalty_next as f32,
+            &w_next.t(),
+            &residual.view(rows_next),
+        );
+        let grad_sq = add_activation_gradient(grad.slice_mut(rows), storage(a), storage(z), rows, nu as f32);
+        gemm(
+            0.0,
+            &mut residual.view_mut(rows_next),
+            1.0,
+            &w_next.view(),
+            &grad.view(rows),
+        );
+        (grad_sq, squared_norm(residual.slice(rows_next), rows_next))
+    };
     if !(grad_sq.is_finite() && product_sq.is_finite()) {
         return Err(OptimError::NonFinite { what: name.into() });
     }
@@ -247,8 +312,13 @@ mod tests {
     }
 
     fn problem(seed: u64) -> Problem {
+        sized_problem(seed, 4, 50)
+    }
+
+    /// `a_l` of 6 rows under a next layer of `n_next` rows, `cols` samples.
+    fn sized_problem(seed: u64, n_next: usize, cols: usize) -> Problem {
         let mut r = rng(seed);
-        let (n, n_next, cols) = (6, 4, 50);
+        let n = 6;
         Problem {
             a: random_matrix(&mut r, n, cols, 1.0).mapv(|v| v.max(0.0)),
             z: random_matrix(&mut r, n, cols, 1.0),
@@ -291,16 +361,21 @@ mod tests {
 
     /// Sufficient decrease on `psi` evaluated directly, the literal loop's trial count, and
     /// the carried `m_{l+1}` and refreshed residual, in both sweeps and with the dual.
+    ///
+    /// Over both paths: a thin next layer (fused, in one block of columns and in several) and
+    /// a wide one (separate products).
     #[test]
     fn step_decreases_psi_like_the_literal_loop() {
-        for (seed, start, c_next, nu, rho) in [
-            (1u64, 1.0f64, 1.0f64, 1.0f64, None),
-            (2, 1e-2, 0.5, 2.0, Some(0.5f64)),
-            (3, 1.0, 1e-3, 1e-3, None),
-            (4, 30.0, 1.0, 1.0, Some(1.0)),
+        for (seed, start, c_next, nu, rho, n_next, cols) in [
+            (1u64, 1.0f64, 1.0f64, 1.0f64, None, 4usize, 50usize),
+            (2, 1e-2, 0.5, 2.0, Some(0.5f64), 4, 50),
+            (3, 1.0, 1e-3, 1e-3, None, 4, 50),
+            (4, 30.0, 1.0, 1.0, Some(1.0), 4, 50),
+            (5, 1.0, 1.0, 0.5, Some(1.0), 3, 3 * BLOCK_COLUMNS + 17),
+            (6, 1.0, 0.5, 1.0, None, THIN_ROWS + 1, 2 * BLOCK_COLUMNS + 5),
         ] {
             for forward in [false, true] {
-                let mut p = problem(seed);
+                let mut p = sized_problem(seed, n_next, cols);
                 let inv_rho = rho.map(|r| (1.0 / r) as f32);
                 let (mut m, mut e) = residual_of(&p, &p.a, inv_rho);
                 let (before, g) = psi_and_grad(&p, &p.a, c_next, nu, rho);
@@ -320,7 +395,7 @@ mod tests {
                     growth: 2.0,
                     max_growths: 60,
                 };
-                let mut grad = Scratch::new(6, 50);
+                let mut grad = Scratch::new(6, cols);
                 let mut a = p.a.clone();
                 let next = forward.then(|| NextLayer {
                     b: p.b.as_slice().unwrap(),
@@ -348,9 +423,9 @@ mod tests {
                     p.a = a;
                     let (_, expected) = residual_of(&p, &p.a, inv_rho);
                     assert!(
-                        e.slice(4)
+                        e.slice(n_next)
                             .iter()
-                            .zip(expected.slice(4))
+                            .zip(expected.slice(n_next))
                             .all(|(x, y)| (x - y).abs() <= 1e-4 * scale)
                     );
                 }

@@ -16,8 +16,11 @@
 //!
 //! Speed: an iteration computes `2 p_1 + 8 sum_{l>=2} p_l` multiply-adds in products
 //! (`p_l = n_l n_{l-1} N`; [`products_per_iteration`]), about 9.7 products of size
-//! `(1000 x 1000) (1000 x 55,000)` at the paper's size (10.7 with the adaptive rule's
-//! training cost); everything else is element-wise, fused and parallel over samples.
+//! `(1000 x 1000) (1000 x 55,000)` at the paper's size; everything else is element-wise,
+//! fused and parallel over samples. The adaptive rule's training cost (one more product)
+//! is computed outside the timed iteration, in
+//! [`Optimizer::after_step`](optim_core::Optimizer::after_step), as the reference code
+//! times it.
 //!
 //! ```
 //! use dladmm::{DladmmConfig, RhoSchedule};

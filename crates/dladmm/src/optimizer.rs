@@ -48,8 +48,9 @@ pub const DIAGNOSTICS: [&str; 15] = [
 ];
 
 /// Under the adaptive schedule: the summed cross-entropy of the plain forward network on
-/// the training set after the iteration (the cost the rule watches; computed inside the
-/// timed step, see [`crate::products_per_iteration`]).
+/// the training set after the iteration (the cost the rule watches), reported by
+/// [`Optimizer::after_step`]: outside the timed iteration, as the reference code times it
+/// (see [`crate::training_cost_products`]).
 pub const TRAINING_COST: &str = "training_cost";
 
 /// dlADMM as an [`Optimizer`] (build it from a [`DladmmConfig`]).
@@ -154,6 +155,28 @@ fn settings(params: &Params, state: &State) -> Settings {
     }
 }
 
+/// The adaptive rule's bookkeeping after an iteration: the training cost (returned), then
+/// `rho`, `tau`, `theta` for the next iteration.
+fn adapt(run: &mut Run, model: &Mlp, train: &Dataset, params: &Params) -> Result<f64> {
+    let buffers = run
+        .work
+        .forward
+        .as_mut()
+        .expect("forward buffers exist under the adaptive schedule");
+    let state = &mut run.state;
+    let cost = training_cost(model, &state.m[0], &train.labels, buffers);
+    if !cost.is_finite() {
+        return Err(OptimError::NonFinite {
+            what: TRAINING_COST.into(),
+        });
+    }
+    state.training_costs.push(cost);
+    let widest_hidden = run.widths[1..run.widths.len() - 1].iter().copied().max().unwrap_or(0);
+    after_iteration(state, params, widest_hidden);
+    state.cost_pending = false;
+    Ok(cost)
+}
+
 impl Optimizer for Dladmm {
     fn initialize(&mut self, model: &Mlp, train: &Dataset, _seed: u64) -> Result<()> {
         let widths = check_problem(model, train)?;
@@ -180,6 +203,11 @@ impl Optimizer for Dladmm {
             return Err(OptimError::Shape(
                 "model or training set differ from those the optimizer was initialised for".into(),
             ));
+        }
+        if run.state.cost_pending {
+            // `after_step` was not called after the previous iteration: its bookkeeping
+            // comes first, so the run is the same either way.
+            adapt(run, &*model, train, params)?;
         }
         before_iteration(&mut run.state, params, iteration);
         let settings = settings(params, &run.state);
@@ -232,23 +260,22 @@ impl Optimizer for Dladmm {
         d.push("tau", settings.a_search.start);
         d.push("theta", settings.w_search.start);
         if adaptive {
-            let buffers = run
-                .work
-                .forward
-                .as_mut()
-                .expect("forward buffers exist under the adaptive schedule");
-            let cost = training_cost(model, &state.m[0], &train.labels, buffers);
-            if !cost.is_finite() {
-                return Err(OptimError::NonFinite {
-                    what: TRAINING_COST.into(),
-                });
-            }
-            state.training_costs.push(cost);
-            d.push(TRAINING_COST, cost);
-            let widest_hidden = run.widths[1..run.widths.len() - 1].iter().copied().max().unwrap_or(0);
-            after_iteration(state, params, widest_hidden);
+            state.cost_pending = true;
         }
         state.iterations += 1;
+        Ok(d)
+    }
+
+    /// Under the adaptive schedule: the training cost of the plain forward network and the
+    /// rule that watches it, outside the timed iteration as in the reference code (which
+    /// reads the cost from its untimed evaluation).
+    fn after_step(&mut self, model: &Mlp, train: &Dataset, _iteration: usize) -> Result<Diagnostics> {
+        let mut d = Diagnostics::new();
+        if let Some(run) = self.run.as_mut()
+            && run.state.cost_pending
+        {
+            d.push(TRAINING_COST, adapt(run, model, train, &self.params)?);
+        }
         Ok(d)
     }
 

@@ -67,6 +67,7 @@ mod tests {
             theta: 1.0,
             iterations: 0,
             training_costs: vec![],
+            cost_pending: false,
         }
     }
 

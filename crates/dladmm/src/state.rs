@@ -50,6 +50,9 @@ pub(crate) struct State {
     /// Summed training cross-entropy of the plain forward network after each iteration
     /// (only under the adaptive schedule, whose rule reads it).
     pub training_costs: Vec<f64>,
+    /// Whether the adaptive rule's bookkeeping for the last iteration is still to run (it
+    /// runs in `after_step`, or at the start of the next step if that was not called).
+    pub cost_pending: bool,
 }
 
 impl State {
@@ -103,6 +106,7 @@ impl State {
             theta: params.theta,
             iterations: 0,
             training_costs: Vec::new(),
+            cost_pending: false,
         }
     }
 

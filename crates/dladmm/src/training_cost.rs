@@ -1,9 +1,10 @@
 //! The training cost the adaptive `rho` rule watches: the summed cross-entropy of the plain
 //! forward network `W_L relu(... relu(W_1 X + b_1) ...) + b_L` on the training set.
 //!
-//! The reference code reads it from its (untimed) evaluation after each iteration; the
-//! optimizer cannot see the executor's evaluation, so it computes the cost itself, inside
-//! the timed step. It costs one product per layer after the first
+//! The reference code reads it from its untimed evaluation after each iteration; the
+//! optimizer cannot see the executor's evaluation, so it computes the cost itself, in
+//! `Optimizer::after_step`, which the executor leaves untimed likewise. It costs one product
+//! per layer after the first
 //! (`sum_{l>=2} n_l n_{l-1} N`, about 1 of the paper-size unit): the first layer's
 //! pre-activation is `m_1 + b_1`, already exact at the end of the iteration. The pass runs
 //! over blocks of [`FORWARD_COLUMNS`] samples, so it needs two small buffers only.

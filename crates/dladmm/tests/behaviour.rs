@@ -19,10 +19,52 @@ fn problem(widths: &[usize], samples: usize, seed: u64) -> (Dataset, Mlp) {
     (data, model)
 }
 
+/// Iterations as the executor runs them: the step, then its untimed `after_step`.
 fn run(config: &DladmmConfig, data: &Dataset, model: &mut Mlp, iterations: usize) -> Vec<optim_core::Diagnostics> {
     let mut opt = config.build().unwrap();
     opt.initialize(model, data, 0).unwrap();
-    (0..iterations).map(|k| opt.step(model, data, k).unwrap()).collect()
+    (0..iterations)
+        .map(|k| {
+            let mut d = opt.step(model, data, k).unwrap();
+            let after = opt.after_step(model, data, k).unwrap();
+            after.iter().for_each(|(n, v)| d.push(n, v));
+            d
+        })
+        .collect()
+}
+
+/// Driving `step` alone (no `after_step`) gives the same run: the adaptive rule's
+/// bookkeeping then happens at the start of the next step.
+#[test]
+fn step_alone_gives_the_same_run_as_step_and_after_step() {
+    // The rule fires on any single rise of the training cost, also for these small widths.
+    let config = DladmmConfig {
+        rising_iterations: 1,
+        width_threshold: 1,
+        rho: 1e-3,
+        rho_cap: 10.0,
+        ..DladmmConfig::default()
+    };
+    let (data, model) = problem(&[10, 16, 16, 4], 300, 11);
+    let mut with_after = model.clone();
+    let history = run(&config, &data, &mut with_after, 25);
+    let mut alone = model;
+    let mut opt = config.build().unwrap();
+    opt.initialize(&alone, &data, 0).unwrap();
+    let stepped: Vec<_> = (0..25).map(|k| opt.step(&mut alone, &data, k).unwrap()).collect();
+    assert_eq!(alone, with_after);
+    for (a, b) in history.iter().zip(&stepped) {
+        for name in ["rho", "tau", "theta", "augmented_lagrangian"] {
+            assert_eq!(a.get(name), b.get(name), "{name}");
+        }
+        assert!(b.get(TRAINING_COST).is_none());
+    }
+    let rho: Vec<f64> = history.iter().map(|d| d.get("rho").unwrap()).collect();
+    let costs: Vec<f64> = history.iter().map(|d| d.get(TRAINING_COST).unwrap()).collect();
+    assert!(
+        rho.windows(2).any(|w| w[1] > w[0]),
+        "the rule never fired: {rho:?} {costs:?}"
+    );
 }
 
 /// Property 2 of the paper: at a fixed, large enough `rho` the augmented Lagrangian does not

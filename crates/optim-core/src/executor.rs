@@ -149,7 +149,12 @@ impl Executor<'_> {
             let start = Instant::now();
             let stepped = self.optimizer.step(self.model, self.train, iteration);
             let update_seconds = start.elapsed().as_secs_f64();
-            let diagnostics = match stepped {
+            let finished = stepped.and_then(|mut d| {
+                let after = self.optimizer.after_step(self.model, self.train, iteration)?;
+                after.iter().for_each(|(name, value)| d.push(name, value));
+                Ok(d)
+            });
+            let diagnostics = match finished {
                 Ok(d) => d,
                 Err(OptimError::NonFinite { what }) => {
                     break Termination::Diverged { iteration, what };
@@ -213,5 +218,84 @@ impl Observer for History {
     fn observe(&mut self, _run: &RunView<'_>, record: &IterationRecord) -> Result<Control> {
         self.records.push(record.clone());
         Ok(Control::Continue)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synthetic::{BlobsConfig, blobs};
+    use crate::{Init, Stream, rng_for};
+
+    /// Counts its calls; `after_step` reports how many steps preceded it.
+    #[derive(Default)]
+    struct Counting {
+        steps: usize,
+        afters: Vec<usize>,
+    }
+
+    impl Optimizer for Counting {
+        fn initialize(&mut self, _: &Mlp, _: &Dataset, _: u64) -> Result<()> {
+            Ok(())
+        }
+        fn step(&mut self, _: &mut Mlp, _: &Dataset, _: usize) -> Result<Diagnostics> {
+            self.steps += 1;
+            let mut d = Diagnostics::new();
+            d.push("steps", self.steps as f64);
+            Ok(d)
+        }
+        fn after_step(&mut self, _: &Mlp, _: &Dataset, iteration: usize) -> Result<Diagnostics> {
+            assert_eq!(self.steps, iteration + 1, "after_step follows its own step");
+            self.afters.push(iteration);
+            let mut d = Diagnostics::new();
+            d.push("after", iteration as f64);
+            Ok(d)
+        }
+        fn diagnostic_names(&self) -> Vec<String> {
+            vec!["steps".into(), "after".into()]
+        }
+        fn save_state(&self, _: &mut dyn std::io::Write) -> Result<()> {
+            Ok(())
+        }
+        fn load_state(&mut self, _: &mut dyn std::io::Read, _: &Mlp, _: &Dataset) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    /// The executor runs `after_step` after every step, before the observers, and appends
+    /// its diagnostics to the step's.
+    #[test]
+    fn after_step_runs_after_each_step_and_its_diagnostics_follow() {
+        let data = blobs(
+            &BlobsConfig {
+                samples: 20,
+                features: 3,
+                classes: 2,
+                separation: 1.0,
+            },
+            0,
+        );
+        let mut model = Mlp::new(&[3, 4, 2], &Init::default(), &mut rng_for(0, Stream::Init, 0)).unwrap();
+        let mut optimizer = Counting::default();
+        let mut history = History::default();
+        let mut executor = Executor {
+            optimizer: &mut optimizer,
+            model: &mut model,
+            train: &data,
+            test: None,
+            budget: Budget {
+                iterations: 3,
+                max_seconds: None,
+            },
+            eval_every: 1,
+        };
+        let (termination, _) = executor.run(Progress::default(), &mut [&mut history]).unwrap();
+        assert_eq!(termination, Termination::Completed);
+        assert_eq!(optimizer.afters, vec![0, 1, 2]);
+        for (k, r) in history.records.iter().enumerate() {
+            let names: Vec<&str> = r.diagnostics.iter().map(|(n, _)| n).collect();
+            assert_eq!(names, ["steps", "after"]);
+            assert_eq!(r.diagnostics.get("after"), Some(k as f64));
+        }
     }
 }

@@ -44,6 +44,30 @@ pub fn as_faer_mut<'a>(a: &'a mut ArrayViewMut2<'_, f32>) -> MatMut<'a, f32> {
 /// # Panics
 /// If the shapes do not agree: shapes are fixed by the code, never by user input.
 pub fn gemm(beta: f32, c: &mut ArrayViewMut2<'_, f32>, alpha: f32, a: &ArrayView2<'_, f32>, b: &ArrayView2<'_, f32>) {
+    gemm_with(parallelism(), beta, c, alpha, a, b);
+}
+
+/// [`gemm`] on the calling thread alone: for small products inside a pass that is already
+/// parallel over blocks of columns (a product with a thin factor, say, fused with the
+/// element-wise work on the same block while it is in cache).
+pub fn gemm_sequential(
+    beta: f32,
+    c: &mut ArrayViewMut2<'_, f32>,
+    alpha: f32,
+    a: &ArrayView2<'_, f32>,
+    b: &ArrayView2<'_, f32>,
+) {
+    gemm_with(Par::Seq, beta, c, alpha, a, b);
+}
+
+fn gemm_with(
+    par: Par,
+    beta: f32,
+    c: &mut ArrayViewMut2<'_, f32>,
+    alpha: f32,
+    a: &ArrayView2<'_, f32>,
+    b: &ArrayView2<'_, f32>,
+) {
     assert_eq!(a.ncols(), b.nrows(), "inner dimensions of a product");
     assert_eq!((a.nrows(), b.ncols()), c.dim(), "output shape of a product");
     let accum = if beta == 0.0 {
@@ -58,7 +82,6 @@ pub fn gemm(beta: f32, c: &mut ArrayViewMut2<'_, f32>, alpha: f32, a: &ArrayView
         }
         return;
     }
-    let par = parallelism();
     faer::linalg::matmul::matmul(as_faer_mut(c), accum, as_faer(a), as_faer(b), alpha, par);
 }
 
@@ -89,6 +112,15 @@ mod tests {
         // Transposed views.
         let at = a.t().to_owned();
         assert_eq!(matmul(&at.t(), &b.view()), expected);
+    }
+
+    #[test]
+    fn sequential_product_equals_the_parallel_one() {
+        let a = array![[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]];
+        let b = array![[1.0f32, 0.5], [-1.0, 2.0], [0.0, 3.0]];
+        let mut c = zeros(2, 2);
+        gemm_sequential(0.0, &mut c.view_mut(), 2.0, &a.view(), &b.view());
+        assert_eq!(c, a.dot(&b) * 2.0);
     }
 
     #[test]

@@ -27,7 +27,23 @@ pub trait Optimizer: Send {
     /// executor then stops the run as diverged and keeps everything recorded so far.
     fn step(&mut self, model: &mut Mlp, train: &Dataset, iteration: usize) -> Result<Diagnostics>;
 
-    /// Names of the diagnostics [`Optimizer::step`] reports, in order.
+    /// Bookkeeping that ends iteration `iteration` outside its timed update: the executor
+    /// calls it right after [`Optimizer::step`], untimed like the evaluation, and before any
+    /// observer sees the iteration (so checkpoints include it); its diagnostics follow the
+    /// step's. Default: nothing.
+    ///
+    /// This is for work that the method's own accounting does not count as training, such as
+    /// the training cost that the reference dlADMM code reads from its untimed evaluation to
+    /// adapt its penalty. A caller that drives [`Optimizer::step`] alone must get the same run:
+    /// an optimizer doing work here does it at the start of the next step when it was not
+    /// called, so only where the seconds are counted differs.
+    fn after_step(&mut self, model: &Mlp, train: &Dataset, iteration: usize) -> Result<Diagnostics> {
+        let _ = (model, train, iteration);
+        Ok(Diagnostics::new())
+    }
+
+    /// Names of the diagnostics [`Optimizer::step`] and then [`Optimizer::after_step`]
+    /// report, in order.
     fn diagnostic_names(&self) -> Vec<String>;
 
     /// Writes the optimizer's state (not the model) so that [`Optimizer::load_state`] can
