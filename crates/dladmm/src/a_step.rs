@@ -311,10 +311,6 @@ mod tests {
         u: Array2<f32>,
     }
 
-    fn problem(seed: u64) -> Problem {
-        sized_problem(seed, 4, 50)
-    }
-
     /// `a_l` of 6 rows under a next layer of `n_next` rows, `cols` samples.
     fn sized_problem(seed: u64, n_next: usize, cols: usize) -> Problem {
         let mut r = rng(seed);

@@ -306,7 +306,7 @@ pub fn run(ctx: &PaperRun<'_>) -> Result<()> {
         write_atomic(&path, |w| Ok(w.write_all(report.as_bytes())?))?;
         println!("{}: {}", item.name(), path.display());
     }
-    write_index(&results_root, &scale)?;
+    write_index(&results_root)?;
     match failures.len() {
         0 => Ok(()),
         n => bail!("{n} experiment(s) had failed cells; everything finished is kept and reported"),
@@ -315,23 +315,25 @@ pub fn run(ctx: &PaperRun<'_>) -> Result<()> {
 
 type Loaded = (Experiment, Vec<Cell>, Vec<CellResult>);
 
-/// Machine, threads, and time of the cells behind a report.
+/// Machine, threads, code revision and time of the cells behind a report (every distinct
+/// machine and revision is listed: reference outputs may come from several runs).
 fn provenance(root: &Path, loaded: &[Loaded]) -> String {
-    let mut cpu = String::new();
-    let mut threads = 0;
-    let (mut update, mut wall, mut cells, mut revision) = (0.0, 0.0, 0, String::new());
+    let mut sources: BTreeMap<String, usize> = BTreeMap::new();
+    let (mut update, mut wall, mut cells) = (0.0, 0.0, 0);
     for (exp, _, results) in loaded {
         for r in results {
             let dir = crate::store::CellDir::new(&root.join("paper"), &exp.name, &r.cell.id);
             if let Ok(text) = std::fs::read_to_string(dir.config())
                 && let Ok(json) = serde_json::from_str::<serde_json::Value>(&text)
             {
-                cpu = json["provenance"]["cpu"].as_str().unwrap_or_default().to_owned();
-                threads = json["provenance"]["threads"].as_u64().unwrap_or(0);
-                revision = json["provenance"]["git_revision"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned();
+                let p = &json["provenance"];
+                let source = format!(
+                    "{}, {} threads, code revision {}",
+                    p["cpu"].as_str().unwrap_or("unknown machine"),
+                    p["threads"].as_u64().unwrap_or(0),
+                    p["git_revision"].as_str().unwrap_or("unknown")
+                );
+                *sources.entry(source).or_default() += 1;
             }
             if let Some(s) = &r.status {
                 update += s.progress.cumulative_seconds;
@@ -340,8 +342,17 @@ fn provenance(root: &Path, loaded: &[Loaded]) -> String {
             cells += 1;
         }
     }
+    let machines: Vec<String> = sources
+        .iter()
+        .map(|(source, n)| format!("{source} ({n} cell{})", if *n == 1 { "" } else { "s" }))
+        .collect();
     format!(
-        "Machine: {cpu}, {threads} threads, CPU only. Code revision {revision}. {cells} cells; update time {:.1} min, wall time of the runs {:.1} min (evaluation and checkpoints included).\n",
+        "Machine: {}; CPU only. {cells} cells; update time {:.1} min, wall time of the runs {:.1} min (evaluation and checkpoints included).\n",
+        if machines.is_empty() {
+            "unknown".to_owned()
+        } else {
+            machines.join("; ")
+        },
         update / 60.0,
         wall / 60.0
     )
@@ -359,6 +370,31 @@ fn header(item: Item, loaded: &[Loaded], scale: &Scale, ctx: &PaperRun<'_>) -> S
     }
     if let Some(note) = scale.note() {
         let _ = writeln!(s, "**{note}.**\n");
+    }
+    let total: usize = loaded.iter().map(|(_, cells, _)| cells.len()).sum();
+    let missing: Vec<String> = loaded
+        .iter()
+        .flat_map(|(exp, cells, results)| {
+            cells.iter().filter_map(move |c| {
+                let done = results.iter().any(|r| {
+                    r.cell.id == c.id
+                        && r.status
+                            .as_ref()
+                            .is_some_and(|s| s.progress.next_iteration >= c.iterations)
+                });
+                (!done).then(|| format!("{} ({})", c.label, exp.name.trim_end_matches(&scale.suffix())))
+            })
+        })
+        .collect();
+    if missing.is_empty() {
+        let _ = writeln!(s, "All {total} cells finished.\n");
+    } else {
+        let _ = writeln!(
+            s,
+            "**Partial: {} of {total} cells finished.** Not finished yet: {}. Run the item again (it resumes) to complete it.\n",
+            total - missing.len(),
+            missing.join(", ")
+        );
     }
     s.push_str(&provenance(&ctx.layout.results, loaded));
     s.push('\n');
@@ -917,19 +953,43 @@ fn timing_table(ctx: &PaperRun<'_>, item: Item, loaded: &[Loaded], scale: &Scale
 }
 
 /// `results/paper/REPORT.md`: the index of every item's report.
-fn write_index(results_root: &Path, scale: &Scale) -> Result<()> {
+fn write_index(results_root: &Path) -> Result<()> {
     let mut s = String::from(
-        "# Reproduction of the paper's figures and tables\n\nEach item is produced by one command, `cargo run --release -p runner -- paper ITEM`; the paper's own values are overlaid (dashed) and tabulated beside ours.\n\n| item | report |\n|---|---|\n",
+        "# Reproduction of the paper's figures and tables\n\nEach item is produced by one command, `cargo run --release -p runner -- paper ITEM`; the paper's own values are overlaid (dashed) and tabulated beside ours. Reduced runs (`--samples`, `--iterations`, `--widths`) have their own reports, named after their reduction.\n\n| item | full setting | reduced runs |\n|---|---|---|\n",
     );
+    let mut names: Vec<String> = std::fs::read_dir(results_root)
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .filter(|n| n.ends_with(".md") && n != "REPORT.md")
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
     let mut found = false;
     for item in Item::EACH {
-        for suffix in [String::new(), scale.suffix()] {
-            let name = format!("{}{suffix}.md", item.name());
-            if results_root.join(&name).exists() && !s.contains(&format!("({name})")) {
-                found = true;
-                let _ = writeln!(s, "| {} | [{name}]({name}) |", item.name());
+        let full = format!("{}.md", item.name());
+        let reduced: Vec<String> = names
+            .iter()
+            .filter(|n| n.starts_with(&format!("{}-reduced", item.name())))
+            .map(|n| format!("[{n}]({n})"))
+            .collect();
+        let has_full = names.contains(&full);
+        found |= has_full || !reduced.is_empty();
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} |",
+            item.name(),
+            if has_full {
+                format!("[{full}]({full})")
+            } else {
+                "not run yet".to_owned()
+            },
+            if reduced.is_empty() {
+                "-".to_owned()
+            } else {
+                reduced.join(", ")
             }
-        }
+        );
     }
     if found {
         write_atomic(&results_root.join("REPORT.md"), |w| Ok(w.write_all(s.as_bytes())?))?;
