@@ -117,44 +117,27 @@ impl State {
         if self.z.len() != depth || self.a.len() + 1 != depth {
             return bad(format!("state for {} layers, the model has {depth}", self.z.len()));
         }
-        for (l, z) in self.z.iter().enumerate() {
-            if z.dim() != (widths[l + 1], samples) {
-                return bad(format!(
-                    "z_{} has shape {:?}, expected {:?}",
-                    l + 1,
-                    z.dim(),
-                    (widths[l + 1], samples)
-                ));
-            }
-        }
-        for (l, a) in self.a.iter().enumerate() {
-            if a.dim() != (widths[l + 1], samples) {
-                return bad(format!(
-                    "a_{} has shape {:?}, expected {:?}",
-                    l + 1,
-                    a.dim(),
-                    (widths[l + 1], samples)
-                ));
-            }
-        }
-        if self.u.dim() != (widths[depth], samples) {
-            return bad(format!("u has shape {:?}", self.u.dim()));
-        }
         if self.m.len() != depth {
             return bad(format!(
                 "state carries {} products, the model has {depth} layers",
                 self.m.len()
             ));
         }
-        for (l, m) in self.m.iter().enumerate() {
-            if m.dim() != (widths[l + 1], samples) {
-                return bad(format!(
-                    "m_{} has shape {:?}, expected {:?}",
-                    l + 1,
-                    m.dim(),
-                    (widths[l + 1], samples)
-                ));
+        // Layer l (0-based) of z, a and m has n_{l+1} rows and one column per sample.
+        for (kind, mats) in [("z", &self.z), ("a", &self.a), ("m", &self.m)] {
+            for (l, x) in mats.iter().enumerate() {
+                let expected = (widths[l + 1], samples);
+                if x.dim() != expected {
+                    return bad(format!(
+                        "{kind}_{} has shape {:?}, expected {expected:?}",
+                        l + 1,
+                        x.dim()
+                    ));
+                }
             }
+        }
+        if self.u.dim() != (widths[depth], samples) {
+            return bad(format!("u has shape {:?}", self.u.dim()));
         }
         let positive = [self.rho, self.nu, self.tau, self.theta]
             .iter()
