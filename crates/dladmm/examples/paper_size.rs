@@ -108,8 +108,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let s = t.elapsed().as_secs_f64();
         seconds.push(s);
         // Untimed, as the executor runs it: the adaptive rule's training cost.
-        let after = optimizer.after_step(&model, &data, k)?;
-        after.iter().for_each(|(name, value)| d.push(name, value));
+        d.append(optimizer.after_step(&model, &data, k)?);
         let get = |n: &str| d.get(n).unwrap_or(f64::NAN);
         println!(
             "iteration {k}: {s:.3} s  augmented_lagrangian {:.6e}  residual {:.4e}  w_trials {}  a_trials {}  \

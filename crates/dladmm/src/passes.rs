@@ -148,12 +148,10 @@ pub(crate) fn residual_in_place(m: &mut [f32], b: &[f32], z: &[f32]) {
         });
 }
 
-/// `x <- x - step * y`, in parallel.
-pub(crate) fn subtract_scaled(x: &mut [f32], y: &[f32], step: f32) {
+/// `x <- x - step * y` for two matrices of `rows` rows, in parallel over aligned blocks.
+pub(crate) fn subtract_scaled(x: &mut [f32], y: &[f32], rows: usize, step: f32) {
     assert_eq!(x.len(), y.len(), "lengths of a scaled subtraction");
-    // Any block length aligns the two slices; one of `BLOCK_COLUMNS` single-row columns is
-    // as good as another.
-    (x.par_chunks_mut(1 << 16), y.par_chunks(1 << 16))
+    (blocks_mut(x, rows), blocks(y, rows))
         .into_par_iter()
         .for_each(|(x, y)| {
             for (x, &y) in x.iter_mut().zip(y) {

@@ -75,7 +75,7 @@ pub(crate) fn w_step(
                 (residual.slice_mut(rows), product.slice(rows), rows),
                 step,
             ),
-            Carry::ProductOnly => subtract_scaled(storage_mut(m), product.slice(rows), step),
+            Carry::ProductOnly => subtract_scaled(storage_mut(m), product.slice(rows), rows, step),
         }
     }
     Ok(outcome)

@@ -26,8 +26,7 @@ fn run(config: &DladmmConfig, data: &Dataset, model: &mut Mlp, iterations: usize
     (0..iterations)
         .map(|k| {
             let mut d = opt.step(model, data, k).unwrap();
-            let after = opt.after_step(model, data, k).unwrap();
-            after.iter().for_each(|(n, v)| d.push(n, v));
+            d.append(opt.after_step(model, data, k).unwrap());
             d
         })
         .collect()

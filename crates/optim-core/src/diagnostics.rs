@@ -20,6 +20,12 @@ impl Diagnostics {
         self.0.push((name.to_owned(), value));
     }
 
+    /// Appends every value of `other`, in its order (e.g. what
+    /// [`crate::Optimizer::after_step`] reports after the step's own values).
+    pub fn append(&mut self, other: Diagnostics) {
+        self.0.extend(other.0);
+    }
+
     /// The value called `name`, if reported.
     pub fn get(&self, name: &str) -> Option<f64> {
         self.0.iter().find(|(n, _)| n == name).map(|&(_, v)| v)

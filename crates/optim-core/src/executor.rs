@@ -150,8 +150,7 @@ impl Executor<'_> {
             let stepped = self.optimizer.step(self.model, self.train, iteration);
             let update_seconds = start.elapsed().as_secs_f64();
             let finished = stepped.and_then(|mut d| {
-                let after = self.optimizer.after_step(self.model, self.train, iteration)?;
-                after.iter().for_each(|(name, value)| d.push(name, value));
+                d.append(self.optimizer.after_step(self.model, self.train, iteration)?);
                 Ok(d)
             });
             let diagnostics = match finished {

@@ -233,7 +233,8 @@ fn method(args: MethodArgs, threads: usize) -> Result<()> {
             let start = Instant::now();
             let after = optimizer.after_step(&model, &data, k).map_err(|e| anyhow!("{e}"))?;
             let after_seconds = start.elapsed().as_secs_f64();
-            after.iter().for_each(|(name, value)| diagnostics.push(name, value));
+            let any_after = !after.0.is_empty();
+            diagnostics.append(after);
             // Inner-loop work varies from iteration to iteration: show it beside the time.
             let inner: Vec<String> = diagnostics
                 .iter()
@@ -242,10 +243,10 @@ fn method(args: MethodArgs, threads: usize) -> Result<()> {
                 })
                 .map(|(name, value)| format!("{name} {value}"))
                 .collect();
-            let after = if after.0.is_empty() {
-                String::new()
-            } else {
+            let after = if any_after {
                 format!(" (then {after_seconds:.3} s untimed after the step)")
+            } else {
+                String::new()
             };
             println!("  iteration {k}: {seconds:.3} s{after}  {}", inner.join(", "));
             // Products between iterations: the ratio compares like with like on a busy machine.

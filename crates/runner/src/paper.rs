@@ -358,7 +358,7 @@ fn provenance(root: &Path, loaded: &[Loaded]) -> String {
     )
 }
 
-fn header(item: Item, loaded: &[Loaded], scale: &Scale, ctx: &PaperRun<'_>) -> String {
+fn header(item: Item, loaded: &[Loaded], scale: &Scale, ctx: &PaperRun<'_>) -> Result<String> {
     let mut s = format!("# Paper {}{}\n\n", item.name(), scale.suffix());
     for (exp, _, _) in loaded {
         let _ = writeln!(
@@ -372,20 +372,16 @@ fn header(item: Item, loaded: &[Loaded], scale: &Scale, ctx: &PaperRun<'_>) -> S
         let _ = writeln!(s, "**{note}.**\n");
     }
     let total: usize = loaded.iter().map(|(_, cells, _)| cells.len()).sum();
-    let missing: Vec<String> = loaded
-        .iter()
-        .flat_map(|(exp, cells, results)| {
-            cells.iter().filter_map(move |c| {
-                let done = results.iter().any(|r| {
-                    r.cell.id == c.id
-                        && r.status
-                            .as_ref()
-                            .is_some_and(|s| s.progress.next_iteration >= c.iterations)
-                });
-                (!done).then(|| format!("{} ({})", c.label, exp.name.trim_end_matches(&scale.suffix())))
-            })
-        })
-        .collect();
+    let results_root = ctx.layout.results.join("paper");
+    let mut missing = Vec::new();
+    for (exp, cells, _) in loaded {
+        for c in cells {
+            let dir = crate::store::CellDir::new(&results_root, &exp.name, &c.id);
+            if !dir.is_done(c.iterations)? {
+                missing.push(format!("{} ({})", c.label, exp.name.trim_end_matches(&scale.suffix())));
+            }
+        }
+    }
     if missing.is_empty() {
         let _ = writeln!(s, "All {total} cells finished.\n");
     } else {
@@ -398,7 +394,7 @@ fn header(item: Item, loaded: &[Loaded], scale: &Scale, ctx: &PaperRun<'_>) -> S
     }
     s.push_str(&provenance(&ctx.layout.results, loaded));
     s.push('\n');
-    s
+    Ok(s)
 }
 
 fn subtitle(exp: &Experiment, scale: &Scale) -> String {
@@ -416,7 +412,7 @@ fn convergence_figure(ctx: &PaperRun<'_>, item: Item, loaded: &[Loaded], scale: 
     } else {
         ("rho1e-6", "1e-6")
     };
-    let mut report = header(item, loaded, scale, ctx);
+    let mut report = header(item, loaded, scale, ctx)?;
     let panels = [
         (
             "a",
@@ -538,19 +534,29 @@ fn save_and_link(chart: &Chart, stem: &Path, report: &mut String) -> Result<()> 
     Ok(())
 }
 
+/// The methods of Figs. 4 and 5 in the paper's legend order (their colours follow it).
+const METHODS: [&str; 6] = ["SGD", "Adadelta", "Adagrad", "Adam", "ADMM", "dlADMM"];
+
+/// The panels of Figs. 4 and 5: (panel, split, metrics column).
+const ACCURACY_PANELS: [(&str, &str, &str); 2] = [("a", "train", "train_accuracy"), ("b", "test", "test_accuracy")];
+
+/// The paper's accuracy curves of one panel of Fig. 4 or 5.
+fn paper_accuracy(root: &Path, item: Item, panel: &str, split: &str) -> Result<PaperCsv> {
+    let dataset = if item == Item::Fig4 { "mnist" } else { "fashion-mnist" };
+    PaperCsv::read(
+        root,
+        &format!("fig{}{panel}-{dataset}-{split}-accuracy.csv", &item.name()[3..]),
+    )
+}
+
 /// Figs. 4 and 5: training and test accuracy of every method.
 fn accuracy_figure(ctx: &PaperRun<'_>, item: Item, loaded: &[Loaded], scale: &Scale, out: &Path) -> Result<String> {
     let (exp, _, results) = &loaded[0];
-    let dataset = if item == Item::Fig4 { "mnist" } else { "fashion-mnist" };
-    let mut report = header(item, loaded, scale, ctx);
+    let mut report = header(item, loaded, scale, ctx)?;
     let groups = results::group_by_config(results);
-    let methods = ["SGD", "Adadelta", "Adagrad", "Adam", "ADMM", "dlADMM"];
     let mut finals = BTreeMap::new();
-    for (panel, split, column) in [("a", "train", "train_accuracy"), ("b", "test", "test_accuracy")] {
-        let paper = PaperCsv::read(
-            &ctx.layout.root,
-            &format!("fig{}{panel}-{dataset}-{split}-accuracy.csv", &item.name()[3..]),
-        )?;
+    for (panel, split, column) in ACCURACY_PANELS {
+        let paper = paper_accuracy(&ctx.layout.root, item, panel, split)?;
         let mut series = Vec::new();
         let _ = writeln!(
             report,
@@ -558,10 +564,10 @@ fn accuracy_figure(ctx: &PaperRun<'_>, item: Item, loaded: &[Loaded], scale: &Sc
         );
         for (_, group) in &groups {
             let label = group[0].cell.optimizer_label.clone();
-            let color = methods
+            let color = METHODS
                 .iter()
                 .position(|m| *m == label)
-                .unwrap_or(methods.len() + series.len());
+                .unwrap_or(METHODS.len() + series.len());
             let Some(agg) = aggregate(group, column, Band::None) else {
                 continue;
             };
@@ -705,15 +711,14 @@ fn tuned_minibatch(
         );
     }
     report.push('\n');
-    let methods = ["SGD", "Adadelta", "Adagrad", "Adam", "ADMM", "dlADMM"];
     let color_of = |label: &str| {
-        methods
+        METHODS
             .iter()
             .position(|m| label.starts_with(m))
-            .unwrap_or(methods.len())
+            .unwrap_or(METHODS.len())
     };
     let dladmm: Vec<&CellResult> = full.iter().filter(|r| r.cell.optimizer == "dladmm").collect();
-    for (panel, split, column) in [("a", "train", "train_accuracy"), ("b", "test", "test_accuracy")] {
+    for (panel, split, column) in ACCURACY_PANELS {
         let mut series = Vec::new();
         for (method, (_, r)) in &tuned {
             let Some(agg) = aggregate(&[*r], column, Band::None) else {
@@ -765,22 +770,14 @@ fn tuned_minibatch(
         save_and_link(&chart, &stem, report)?;
     }
     report.push_str("| method | final test accuracy, tuned mini-batch | full batch, ours | full batch, paper (it. 195) |\n|---|---|---|---|\n");
+    let paper_test = paper_accuracy(&ctx.layout.root, item, "b", "test")?;
     for (method, (_, r)) in &tuned {
-        let paper_label = methods.iter().find(|m| method.starts_with(**m)).copied().unwrap_or("");
+        let paper_label = METHODS.iter().find(|m| method.starts_with(**m)).copied().unwrap_or("");
         let ours_full = full
             .iter()
             .find(|f| f.cell.optimizer_label == paper_label)
             .and_then(|f| last_finite(f, "test_accuracy"));
-        let paper = PaperCsv::read(
-            &ctx.layout.root,
-            &format!(
-                "fig{}b-{}-test-accuracy.csv",
-                &item.name()[3..],
-                if item == Item::Fig4 { "mnist" } else { "fashion-mnist" }
-            ),
-        )
-        .ok()
-        .and_then(|p| p.at(paper_label, 195.0));
+        let paper = paper_test.at(paper_label, 195.0);
         let _ = writeln!(
             report,
             "| {method} | {} | {} | {} |",
@@ -808,7 +805,7 @@ fn timing_table(ctx: &PaperRun<'_>, item: Item, loaded: &[Loaded], scale: &Scale
         "table3-seconds-per-iteration-vs-samples.csv"
     };
     let paper = PaperCsv::read(&ctx.layout.root, paper_file)?;
-    let mut report = header(item, loaded, scale, ctx);
+    let mut report = header(item, loaded, scale, ctx)?;
     let axis = if table2 {
         "neurons per hidden layer"
     } else {
