@@ -10,7 +10,8 @@ use crate::data::FileChecksum;
 /// Provenance recorded in every cell's `config.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Provenance {
-    /// `git describe --always --dirty` of the working tree, or "unknown".
+    /// The last commit that changed the code (results/ and plots/ excluded), `-dirty` when
+    /// the code has uncommitted changes, or "unknown".
     pub git_revision: String,
     /// Version of the runner crate.
     pub crate_version: &'static str,
@@ -26,17 +27,35 @@ pub struct Provenance {
     pub started: String,
 }
 
-/// The git revision of the tree at `root`.
+/// Paths that hold outputs, not code: committing a result must not change the revision
+/// recorded by the cells run after it.
+const OUTPUT_PATHSPECS: [&str; 2] = [":(exclude)results", ":(exclude)plots"];
+
+/// The last commit that changed the code at `root` (12 hex digits), with `-dirty` when
+/// tracked files outside results/ and plots/ have uncommitted changes; "unknown" outside git.
 pub fn git_revision(root: &Path) -> String {
+    let commit = git(root, &["log", "-1", "--format=%h", "--abbrev=12", "--", "."]);
+    let Some(commit) = commit.filter(|c| !c.is_empty()) else {
+        return "unknown".into();
+    };
+    let changes = git(root, &["status", "--porcelain", "--untracked-files=no", "--", "."]);
+    match changes {
+        Some(c) if !c.is_empty() => format!("{commit}-dirty"),
+        _ => commit,
+    }
+}
+
+/// Trimmed stdout of `git ARGS PATHSPECS` in `root`, or None when git fails.
+fn git(root: &Path, args: &[&str]) -> Option<String> {
     Command::new("git")
-        .args(["describe", "--always", "--dirty", "--abbrev=12"])
+        .args(args)
+        .args(OUTPUT_PATHSPECS)
         .current_dir(root)
         .output()
         .ok()
         .filter(|o| o.status.success())
         .and_then(|o| String::from_utf8(o.stdout).ok())
         .map(|s| s.trim().to_owned())
-        .unwrap_or_else(|| "unknown".into())
 }
 
 /// The CPU model name.
@@ -70,4 +89,52 @@ impl Provenance {
 /// Current UTC time as RFC 3339 with seconds.
 pub fn now_utc() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_git(dir: &Path, args: &[&str]) {
+        let status = Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("git runs");
+        assert!(status.status.success(), "git {args:?}: {status:?}");
+    }
+
+    #[test]
+    fn revision_names_the_code_and_ignores_results_and_plots() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        assert_eq!(git_revision(root), "unknown");
+        run_git(root, &["init", "-q"]);
+        std::fs::write(root.join("code.rs"), "fn main() {}\n").unwrap();
+        run_git(root, &["add", "."]);
+        run_git(root, &["commit", "-q", "-m", "code"]);
+        let code_commit = git_revision(root);
+        assert_eq!(code_commit.len(), 12, "{code_commit}");
+
+        for output in ["results", "plots"] {
+            std::fs::create_dir_all(root.join(output)).unwrap();
+            std::fs::write(root.join(output).join("a.csv"), "1\n").unwrap();
+        }
+        run_git(root, &["add", "."]);
+        run_git(root, &["commit", "-q", "-m", "results"]);
+        assert_eq!(git_revision(root), code_commit, "a results commit is not code");
+        std::fs::write(root.join("results/a.csv"), "2\n").unwrap();
+        assert_eq!(git_revision(root), code_commit, "edited results are not dirty code");
+
+        std::fs::write(root.join("code.rs"), "fn main() { }\n").unwrap();
+        assert_eq!(git_revision(root), format!("{code_commit}-dirty"));
+    }
 }
