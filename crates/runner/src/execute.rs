@@ -14,7 +14,7 @@ use crate::experiment::Experiment;
 use crate::observers::{Checkpointer, MetricsWriter, ProgressReporter};
 use crate::provenance::Provenance;
 use crate::registry;
-use crate::store::{CellDir, Status, write_json};
+use crate::store::{CellDir, Status, WallClock, write_json};
 
 /// How to run an experiment's cells.
 #[derive(Debug, Clone)]
@@ -67,16 +67,23 @@ pub fn run_cell(
     dir.clean_temporaries();
     let widths = widths(cell, data);
     let mut optimizer = (registry::find(&cell.optimizer)?.build)(&cell.params)?.optimizer;
-    let (mut model, progress) = match dir.checkpoints().pop() {
-        Some((_, ckpt)) => crate::store::load_checkpoint(&ckpt, optimizer.as_mut(), &data.train)
-            .with_context(|| format!("resuming cell {} from {}", cell.id, ckpt.display()))?,
+    let (mut model, progress, wall) = match dir.checkpoints().pop() {
+        Some((_, ckpt)) => {
+            let resumed = crate::store::load_checkpoint(&ckpt, optimizer.as_mut(), &data.train)
+                .with_context(|| format!("resuming cell {} from {}", cell.id, ckpt.display()))?;
+            (
+                resumed.model,
+                resumed.progress,
+                WallClock::resume(started, resumed.wall_seconds),
+            )
+        }
         None => {
             let model = Mlp::new(&widths, &cell.network.init, &mut rng_for(cell.seed, Stream::Init, 0))
                 .map_err(|e| anyhow!("{e}"))?;
             optimizer
                 .initialize(&model, &data.train, cell.seed)
                 .map_err(|e| anyhow!("initializing {}: {e}", cell.label))?;
-            (model, Progress::default())
+            (model, Progress::default(), WallClock::resume(started, Some(0.0)))
         }
     };
     if progress.next_iteration == 0 || !dir.config().exists() {
@@ -97,6 +104,7 @@ pub fn run_cell(
     let mut checkpointer = Checkpointer {
         dir: dir.clone(),
         every: exp.file.checkpoint_every,
+        wall,
     };
     let prefix = format!("{} seed {}", cell.label, cell.seed_index);
     let mut reporter = ProgressReporter::new(multi, prefix, progress.next_iteration, iterations);
@@ -119,7 +127,8 @@ pub fn run_cell(
         termination,
         progress,
         iterations,
-        wall_seconds: started.elapsed().as_secs_f64(),
+        wall_seconds: wall.seconds(),
+        wall_partial: wall.is_partial(),
         finished: crate::provenance::now_utc(),
     };
     write_json(&dir.status_path(), &status)?;

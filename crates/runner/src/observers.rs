@@ -8,7 +8,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use optim_core::{Control, IterationRecord, Observer, RunView, Termination};
 
-use crate::store::{CellDir, write_atomic};
+use crate::store::{CellDir, WallClock, write_atomic};
 
 /// Fixed metric columns, before the optimizer's diagnostics.
 pub const BASE_COLUMNS: &[&str] = &[
@@ -121,6 +121,8 @@ pub struct Checkpointer {
     pub dir: CellDir,
     /// Interval in iterations.
     pub every: usize,
+    /// The cell's wall time, saved with each checkpoint.
+    pub wall: WallClock,
 }
 
 impl Observer for Checkpointer {
@@ -129,7 +131,7 @@ impl Observer for Checkpointer {
         let finite = r.first_non_finite().is_none() && run.model.first_non_finite().is_none();
         if finite && run.progress.next_iteration.is_multiple_of(self.every) {
             self.dir
-                .save_checkpoint(run.model, run.optimizer, &run.progress)
+                .save_checkpoint(run.model, run.optimizer, &run.progress, self.wall.seconds())
                 .map_err(err)?;
         }
         Ok(Control::Continue)
@@ -139,7 +141,7 @@ impl Observer for Checkpointer {
         // A diverged state is not worth resuming from; the last good checkpoint stays.
         if !matches!(termination, Termination::Diverged { .. }) {
             self.dir
-                .save_checkpoint(run.model, run.optimizer, &run.progress)
+                .save_checkpoint(run.model, run.optimizer, &run.progress, self.wall.seconds())
                 .map_err(err)?;
         }
         Ok(())

@@ -319,7 +319,7 @@ type Loaded = (Experiment, Vec<Cell>, Vec<CellResult>);
 /// machine and revision is listed: reference outputs may come from several runs).
 fn provenance(root: &Path, loaded: &[Loaded]) -> String {
     let mut sources: BTreeMap<String, usize> = BTreeMap::new();
-    let (mut update, mut wall, mut cells) = (0.0, 0.0, 0);
+    let (mut update, mut wall, mut cells, mut wall_partial) = (0.0, 0.0, 0, 0);
     for (exp, _, results) in loaded {
         for r in results {
             let dir = crate::store::CellDir::new(&root.join("paper"), &exp.name, &r.cell.id);
@@ -338,6 +338,7 @@ fn provenance(root: &Path, loaded: &[Loaded]) -> String {
             if let Some(s) = &r.status {
                 update += s.progress.cumulative_seconds;
                 wall += s.wall_seconds;
+                wall_partial += usize::from(s.wall_is_partial());
             }
             cells += 1;
         }
@@ -346,8 +347,14 @@ fn provenance(root: &Path, loaded: &[Loaded]) -> String {
         .iter()
         .map(|(source, n)| format!("{source} ({n} cell{})", if *n == 1 { "" } else { "s" }))
         .collect();
+    let partial_note = match wall_partial {
+        0 => String::new(),
+        n => format!(
+            "; {n} of the cells resumed from a checkpoint that predates the wall-time record, so only their last run's wall time is counted"
+        ),
+    };
     format!(
-        "Machine: {}; CPU only. {cells} cells; update time {:.1} min, wall time of the runs {:.1} min (evaluation and checkpoints included).\n",
+        "Machine: {}; CPU only. {cells} cells; update time {:.1} min, wall time of the runs {:.1} min (evaluation and checkpoints included{partial_note}).\n",
         if machines.is_empty() {
             "unknown".to_owned()
         } else {
@@ -635,7 +642,32 @@ fn accuracy_figure(ctx: &PaperRun<'_>, item: Item, loaded: &[Loaded], scale: &Sc
             diff.map(|d| format!("{d:+.3}")).unwrap_or("-".into())
         );
     }
-    report.push_str("\nEvery \"no\" above is a difference the next section explains.\n\n");
+    report.push('\n');
+    let mut gaps: BTreeMap<&str, Vec<(&str, f64)>> = BTreeMap::new();
+    for ((split, label), (ours, paper)) in &finals {
+        if let Some(diff) = ours.zip(*paper).map(|(o, p)| o - p).filter(|d| d.abs() > 0.02) {
+            gaps.entry(label.as_str()).or_default().push((split, diff));
+        }
+    }
+    if !gaps.is_empty() && scale.is_reduced() {
+        report.push_str(
+            "Each \"no\" above compares this reduced run with the paper's full one at iteration 195, so it \
+             measures the reduction first; the full-setting report explains the differences that remain.\n\n",
+        );
+    } else if !gaps.is_empty() {
+        report.push_str("Each \"no\" above, and why:\n\n");
+        for (label, splits) in &gaps {
+            let listed: Vec<String> = splits.iter().map(|(split, d)| format!("{split} {d:+.3}")).collect();
+            let diffs: Vec<f64> = splits.iter().map(|s| s.1).collect();
+            let _ = writeln!(
+                report,
+                "- **{label}** ({}): {}",
+                listed.join(", "),
+                accuracy_gap_reason(label, &diffs)
+            );
+        }
+        report.push('\n');
+    }
     report.push_str(DIFFERENCES_ACCURACY);
     if let Some(minibatch) = loaded.get(1) {
         tuned_minibatch(ctx, item, exp, results, minibatch, scale, out, &mut report)?;
@@ -790,11 +822,52 @@ fn tuned_minibatch(
     Ok(())
 }
 
+/// Why a method's final accuracies can differ from the paper's by more than 0.02 (`diffs`
+/// are ours minus the paper's, one per split).
+fn accuracy_gap_reason(label: &str, diffs: &[f64]) -> String {
+    let direction = if diffs.iter().all(|d| *d > 0.0) {
+        "higher"
+    } else if diffs.iter().all(|d| *d < 0.0) {
+        "lower"
+    } else {
+        "higher on one split and lower on the other"
+    };
+    match label {
+        "ADMM" => format!(
+            "the paper specifies its ADMM baseline only by \"rho = 1\" and publishes no code: its loss, warm start, \
+             biases and penalty weights are unknown. Its curves level off after about 10 iterations (near 0.855 on MNIST, \
+             0.78 on Fashion-MNIST). Ours is Taylor et al.'s method with closed-form W, a and z updates, biases, softmax \
+             cross-entropy on the output (solved by FISTA as in dlADMM), five warm-start iterations and the \
+             beta/gamma reading of rho documented in crates/admm; it ends {direction}."
+        ),
+        "dlADMM" => format!(
+            "ours runs the public code's adaptive rho rule (variant `reference`; the paper's text describes another \
+             schedule) from another random draw of the initial weights, and ends {direction}."
+        ),
+        _ => format!(
+            "full-batch {label} for 200 steps at the paper's learning rate depends on constants the paper does not \
+             give (epsilon, the loss reduction, the framework's defaults and the initial scale). With N(0, 0.1^2) \
+             weights, the summed loss and PyTorch's defaults ours ends {direction}; the mini-batch runs at tuned rates \
+             below show what the method reaches when its rate is chosen for this setting."
+        ),
+    }
+}
+
 const DIFFERENCES_ACCURACY: &str = "## Where we differ and why\n\n\
 - The paper does not give its baselines' initialisation, framework or optimiser constants beyond the learning rate; we use the reference code's N(0, 0.1^2) initialisation for every method, PyTorch's defaults for the other constants, and the summed loss (the only reading under which SGD's 1e-6 makes sense).\n\
 - The reference code's random generator cannot be reproduced, so every curve starts from another draw of the same distribution.\n\
 - ADMM: the paper states only \"rho = 1\"; our mapping onto Taylor et al.'s beta and gamma is documented in crates/admm.\n\
 - dlADMM runs as its public code does (variant `reference`); the paper's text describes a different rho schedule (see crates/dladmm).\n";
+
+/// "from MIN to MAX (median MED)" of fitted exponents, or "-" when there are none.
+fn exponent_range(exponents: &[f64]) -> String {
+    let lo = exponents.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = exponents.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if exponents.is_empty() {
+        return "-".into();
+    }
+    format!("from {lo:.2} to {hi:.2} (median {:.2})", median(exponents))
+}
 
 /// Tables 2 and 3: seconds per iteration against width or training-set size, per rho.
 fn timing_table(ctx: &PaperRun<'_>, item: Item, loaded: &[Loaded], scale: &Scale, out: &Path) -> Result<String> {
@@ -836,6 +909,7 @@ fn timing_table(ctx: &PaperRun<'_>, item: Item, loaded: &[Loaded], scale: &Scale
     }
     let mut charts: BTreeMap<String, Vec<Series>> = BTreeMap::new();
     let mut exponents = String::new();
+    let (mut ours_b, mut paper_b) = (Vec::new(), Vec::new());
     for ((dataset, rho_key), points) in &ours {
         let rho = format!("{:e}", 10f64.powf(*rho_key as f64 / 1000.0));
         let paper_name = if dataset == "MNIST" { "MNIST" } else { "Fashion-MNIST" };
@@ -886,6 +960,8 @@ fn timing_table(ctx: &PaperRun<'_>, item: Item, loaded: &[Loaded], scale: &Scale
             describe(fit),
             describe(paper_fit)
         );
+        ours_b.extend(fit.map(|f| f.1));
+        paper_b.extend(paper_fit.map(|f| f.1));
         let _ = writeln!(
             exponents,
             "| {paper_name} | {rho} | {} | {} |",
@@ -918,6 +994,12 @@ fn timing_table(ctx: &PaperRun<'_>, item: Item, loaded: &[Loaded], scale: &Scale
     let _ = writeln!(
         report,
         "## Power-law exponents of time against {axis}\n\n| dataset | rho | ours | paper |\n|---|---|---|---|\n{exponents}"
+    );
+    let _ = writeln!(
+        report,
+        "Exponents over the rows above: ours {}, the paper's own timings {}.\n",
+        exponent_range(&ours_b),
+        exponent_range(&paper_b)
     );
     if table2 {
         report.push_str("The paper claims the time grows quadratically with the width; an iteration's products cost width² · samples for the hidden-to-hidden layer but width · 784 · samples for the input layer, so below 1000 neurons the exponent lies between 1 and 2.\n\n");
@@ -992,4 +1074,25 @@ fn write_index(results_root: &Path) -> Result<()> {
         write_atomic(&results_root.join("REPORT.md"), |w| Ok(w.write_all(s.as_bytes())?))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accuracy_gap_reason_names_the_direction_and_the_method() {
+        assert!(accuracy_gap_reason("ADMM", &[0.09, 0.08]).contains("rho = 1"));
+        assert!(accuracy_gap_reason("ADMM", &[0.09, 0.08]).ends_with("it ends higher."));
+        assert!(accuracy_gap_reason("dlADMM", &[-0.03]).ends_with("and ends lower."));
+        let adam = accuracy_gap_reason("Adam", &[-0.05, 0.03]);
+        assert!(adam.starts_with("full-batch Adam"), "{adam}");
+        assert!(adam.contains("higher on one split and lower on the other"), "{adam}");
+    }
+
+    #[test]
+    fn exponent_range_reports_min_max_and_median() {
+        assert_eq!(exponent_range(&[]), "-");
+        assert_eq!(exponent_range(&[1.5, 0.5, 1.0]), "from 0.50 to 1.50 (median 1.00)");
+    }
 }

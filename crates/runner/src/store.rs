@@ -3,7 +3,8 @@
 //! ```text
 //! config.json      resolved configuration and provenance (written before the first iteration)
 //! metrics.csv      one row per finished iteration, appended as the run goes
-//! checkpoint-N/    model.bin, optimizer.bin, progress.json after N iterations (the newest kept)
+//! checkpoint-N/    model.bin, optimizer.bin, progress.json (progress and wall time so far)
+//!                  after N iterations (the newest kept)
 //! status.json      how the run ended (present only when it ended)
 //! ```
 //! Every file is written to a temporary name in the same directory and renamed into place,
@@ -57,12 +58,73 @@ pub struct Status {
     pub progress: Progress,
     /// The iteration budget the run was given.
     pub iterations: usize,
-    /// Wall-clock seconds of the last (possibly resumed) run, evaluation and I/O included.
+    /// Wall-clock seconds spent on the iterations kept, evaluation and I/O included, summed
+    /// over the runs a resumed cell took (the wall time saved with the checkpoint it resumed
+    /// from plus that of the run that finished it).
     #[serde(default)]
     pub wall_seconds: f64,
+    /// True when the cell resumed from a checkpoint that did not record its wall time, so
+    /// `wall_seconds` counts only the last run.
+    #[serde(default)]
+    pub wall_partial: bool,
     /// When the run ended (RFC 3339, UTC).
     #[serde(default)]
     pub finished: String,
+}
+
+impl Status {
+    /// Whether `wall_seconds` misses the runs before a resume: marked so, or shorter than the
+    /// update time it contains (cells stored before checkpoints carried the wall time).
+    pub fn wall_is_partial(&self) -> bool {
+        self.wall_partial || self.wall_seconds < self.progress.cumulative_seconds
+    }
+}
+
+/// Wall-clock time of a cell across the runs it takes: the seconds saved with the checkpoint
+/// it resumed from (if any) plus the time since this run started.
+#[derive(Debug, Clone, Copy)]
+pub struct WallClock {
+    before: Option<f64>,
+    started: std::time::Instant,
+}
+
+impl WallClock {
+    /// A clock for a run that started at `started`, carrying `before` seconds of earlier runs
+    /// (None: unknown).
+    pub fn resume(started: std::time::Instant, before: Option<f64>) -> Self {
+        Self { before, started }
+    }
+
+    /// Seconds so far, counting earlier runs as zero when their time is unknown.
+    pub fn seconds(&self) -> f64 {
+        self.before.unwrap_or(0.0) + self.started.elapsed().as_secs_f64()
+    }
+
+    /// Whether the time of earlier runs is unknown.
+    pub fn is_partial(&self) -> bool {
+        self.before.is_none()
+    }
+}
+
+/// What `progress.json` holds: the executor's progress and the wall time so far.
+#[derive(Debug, Serialize, Deserialize)]
+struct SavedProgress {
+    #[serde(flatten)]
+    progress: Progress,
+    /// Absent in checkpoints written before wall time was saved.
+    #[serde(default)]
+    wall_seconds: Option<f64>,
+}
+
+/// A checkpoint read back: the model, the progress and the wall time of the runs before it.
+#[derive(Debug)]
+pub struct Resumed {
+    /// The model's parameters.
+    pub model: Mlp,
+    /// Iterations done and update seconds.
+    pub progress: Progress,
+    /// Wall-clock seconds up to the checkpoint, when the checkpoint recorded them.
+    pub wall_seconds: Option<f64>,
 }
 
 /// One cell's directory.
@@ -134,11 +196,18 @@ impl CellDir {
         found
     }
 
-    /// Saves model, optimizer state and progress as `checkpoint-N/`, then removes older ones.
+    /// Saves model, optimizer state, progress and the wall time so far as `checkpoint-N/`,
+    /// then removes older ones.
     ///
     /// The files go into a hidden temporary directory that is renamed as a whole, so a
     /// checkpoint directory either holds all three files or does not exist.
-    pub fn save_checkpoint(&self, model: &Mlp, optimizer: &dyn Optimizer, progress: &Progress) -> Result<()> {
+    pub fn save_checkpoint(
+        &self,
+        model: &Mlp,
+        optimizer: &dyn Optimizer,
+        progress: &Progress,
+        wall_seconds: f64,
+    ) -> Result<()> {
         let n = progress.next_iteration;
         let final_dir = self.path.join(format!("checkpoint-{n}"));
         if final_dir.exists() {
@@ -151,7 +220,11 @@ impl CellDir {
             Ok(optim_core::checkpoint::write(model, w)?)
         })?;
         write_atomic(&tmp.path().join("optimizer.bin"), |w| Ok(optimizer.save_state(w)?))?;
-        write_json(&tmp.path().join("progress.json"), progress)?;
+        let saved = SavedProgress {
+            progress: *progress,
+            wall_seconds: Some(wall_seconds),
+        };
+        write_json(&tmp.path().join("progress.json"), &saved)?;
         let tmp_path = tmp.keep();
         fs::rename(&tmp_path, &final_dir)
             .with_context(|| format!("renaming checkpoint into {}", final_dir.display()))?;
@@ -178,12 +251,8 @@ impl CellDir {
     }
 }
 
-/// Reads a checkpoint's model and progress and restores the optimizer state.
-pub fn load_checkpoint(
-    dir: &Path,
-    optimizer: &mut dyn Optimizer,
-    train: &optim_core::Dataset,
-) -> Result<(Mlp, Progress)> {
+/// Reads a checkpoint's model, progress and wall time and restores the optimizer state.
+pub fn load_checkpoint(dir: &Path, optimizer: &mut dyn Optimizer, train: &optim_core::Dataset) -> Result<Resumed> {
     let read = |name: &str| -> Result<fs::File> {
         let p = dir.join(name);
         fs::File::open(&p).with_context(|| format!("opening {}", p.display()))
@@ -193,7 +262,64 @@ pub fn load_checkpoint(
     optimizer
         .load_state(&mut std::io::BufReader::new(read("optimizer.bin")?), &model, train)
         .with_context(|| format!("reading {}", dir.join("optimizer.bin").display()))?;
-    let progress: Progress = serde_json::from_reader(read("progress.json")?)
+    let saved: SavedProgress = serde_json::from_reader(read("progress.json")?)
         .with_context(|| format!("reading {}", dir.join("progress.json").display()))?;
-    Ok((model, progress))
+    Ok(Resumed {
+        model,
+        progress: saved.progress,
+        wall_seconds: saved.wall_seconds,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_file_carries_wall_time_and_reads_older_files() {
+        let saved = SavedProgress {
+            progress: Progress {
+                next_iteration: 7,
+                cumulative_seconds: 3.5,
+            },
+            wall_seconds: Some(12.25),
+        };
+        let text = serde_json::to_string(&saved).unwrap();
+        let back: SavedProgress = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.progress, saved.progress);
+        assert_eq!(back.wall_seconds, Some(12.25));
+
+        let older: SavedProgress = serde_json::from_str(r#"{"next_iteration":7,"cumulative_seconds":3.5}"#).unwrap();
+        assert_eq!(older.progress, saved.progress);
+        assert_eq!(older.wall_seconds, None);
+    }
+
+    #[test]
+    fn wall_clock_adds_earlier_runs_and_knows_when_they_are_unknown() {
+        let started = std::time::Instant::now();
+        let resumed = WallClock::resume(started, Some(100.0));
+        assert!(resumed.seconds() >= 100.0 && resumed.seconds() < 110.0);
+        assert!(!resumed.is_partial());
+        let unknown = WallClock::resume(started, None);
+        assert!(unknown.seconds() < 10.0);
+        assert!(unknown.is_partial());
+    }
+
+    #[test]
+    fn status_wall_time_is_partial_when_marked_or_shorter_than_the_updates() {
+        let status = |wall_seconds, wall_partial| Status {
+            termination: Termination::Completed,
+            progress: Progress {
+                next_iteration: 10,
+                cumulative_seconds: 50.0,
+            },
+            iterations: 10,
+            wall_seconds,
+            wall_partial,
+            finished: String::new(),
+        };
+        assert!(!status(60.0, false).wall_is_partial());
+        assert!(status(60.0, true).wall_is_partial());
+        assert!(status(40.0, false).wall_is_partial());
+    }
 }

@@ -108,7 +108,16 @@ fn finish_and_compare(root: &Root) {
     for (id, cell) in common::cell_dirs(&dir) {
         let tmp = common::temporaries(&cell);
         assert!(tmp.is_empty(), "cell {id} has leftovers {tmp:?}\n{}", run.describe());
-        assert!(cell.join("status.json").is_file(), "cell {id} has no status.json");
+        let status = common::status(&cell);
+        assert_eq!(status["wall_partial"], false, "cell {id}: wall time lost on resume");
+        let (wall, update) = (
+            status["wall_seconds"].as_f64().unwrap(),
+            status["progress"]["cumulative_seconds"].as_f64().unwrap(),
+        );
+        assert!(
+            wall >= update,
+            "cell {id}: wall time {wall} s below its update time {update} s"
+        );
     }
     let summary = common::read_csv(&dir.join("summary.csv"), common::SUMMARY_TIMING);
     assert_eq!(summary, base.summary, "summary.csv without timing columns");
