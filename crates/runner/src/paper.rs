@@ -350,7 +350,7 @@ fn provenance(root: &Path, loaded: &[Loaded]) -> String {
     let partial_note = match wall_partial {
         0 => String::new(),
         n => format!(
-            "; {n} of the cells resumed from a checkpoint that predates the wall-time record, so only their last run's wall time is counted"
+            "; for {n} cell(s) resumed from checkpoints older than the wall-time record, only the last run is counted"
         ),
     };
     format!(
