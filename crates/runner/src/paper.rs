@@ -702,6 +702,7 @@ fn accuracy_figure(ctx: &PaperRun<'_>, item: Item, loaded: &[Loaded], scale: &Sc
     }
     report.push_str(DIFFERENCES_ACCURACY);
     if let Some(minibatch) = loaded.get(1) {
+        report.push('\n');
         tuned_minibatch(ctx, item, exp, results, minibatch, scale, out, &mut report)?;
     }
     Ok(report)
