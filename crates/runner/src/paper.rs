@@ -877,13 +877,17 @@ fn accuracy_gap_reason(label: &str, diffs: &[f64]) -> String {
             "ours runs the public code's adaptive rho rule (variant `reference`; the paper's text describes another \
              schedule) from another random draw of the initial weights, and ends {direction}."
         ),
-        "Adadelta" => format!(
-            "Adadelta's accumulated squared step starts at zero, so its first steps have length about \
-             lr * sqrt(eps / (1 - rho)) whatever the gradient's scale, and how fast it starts is set by eps \
-             and rho, which the paper does not give. Ours uses PyTorch's rho = 0.9 and eps = 1e-6; a smaller \
-             eps (Keras's default is 1e-7) gives shorter early steps and a slower curve, like the paper's \
-             (we have not run the paper's constants, which are unknown). Ours ends {direction}."
-        ),
+        "Adadelta" => {
+            let defaults = adadelta::AdadeltaConfig::default();
+            format!(
+                "Adadelta's accumulated squared step starts at zero, so its first steps have length about \
+                 lr * sqrt(eps / (1 - rho)) whatever the gradient's scale, and how fast it starts is set by eps \
+                 and rho, which the paper does not give. Ours uses PyTorch's rho = {} and eps = {:e}; a smaller \
+                 eps (Keras's default is 1e-7) gives shorter early steps and a slower curve, like the paper's \
+                 (we have not run the paper's constants, which are unknown). Ours ends {direction}.",
+                defaults.rho, defaults.eps
+            )
+        }
         _ => format!(
             "full-batch {label} for 200 steps at the paper's learning rate depends on constants the paper does not \
              give (epsilon, the loss reduction, the framework's defaults and the initial scale). With N(0, 0.1^2) \
@@ -1127,6 +1131,7 @@ mod tests {
         assert!(accuracy_gap_reason("dlADMM", &[-0.03]).ends_with("and ends lower."));
         let adadelta = accuracy_gap_reason("Adadelta", &[0.05, 0.03]);
         assert!(adadelta.contains("sqrt(eps / (1 - rho))"), "{adadelta}");
+        assert!(adadelta.contains("rho = 0.9 and eps = 1e-6;"), "{adadelta}");
         assert!(adadelta.ends_with("Ours ends higher."), "{adadelta}");
         let adam = accuracy_gap_reason("Adam", &[-0.05, 0.03]);
         assert!(adam.starts_with("full-batch Adam"), "{adam}");
