@@ -327,10 +327,11 @@ fn provenance(root: &Path, loaded: &[Loaded]) -> String {
                 && let Ok(json) = serde_json::from_str::<serde_json::Value>(&text)
             {
                 let p = &json["provenance"];
+                let threads = p["threads"].as_u64().unwrap_or(0);
                 let source = format!(
-                    "{}, {} threads, code revision {}",
+                    "{}, {threads} thread{}, code revision {}",
                     p["cpu"].as_str().unwrap_or("unknown machine"),
-                    p["threads"].as_u64().unwrap_or(0),
+                    plural(threads),
                     p["git_revision"].as_str().unwrap_or("unknown")
                 );
                 *sources.entry(source).or_default() += 1;
@@ -345,24 +346,31 @@ fn provenance(root: &Path, loaded: &[Loaded]) -> String {
     }
     let machines: Vec<String> = sources
         .iter()
-        .map(|(source, n)| format!("{source} ({n} cell{})", if *n == 1 { "" } else { "s" }))
+        .map(|(source, n)| format!("{source} ({n} cell{})", plural(*n as u64)))
         .collect();
     let partial_note = match wall_partial {
         0 => String::new(),
         n => format!(
-            "; for {n} cell(s) resumed from checkpoints older than the wall-time record, only the last run is counted"
+            "; for {n} cell{} resumed from checkpoints older than the wall-time record, only the last run is counted",
+            plural(n as u64)
         ),
     };
     format!(
-        "Machine: {}; CPU only. {cells} cells; update time {:.1} min, wall time of the runs {:.1} min (evaluation and checkpoints included{partial_note}).\n",
+        "Machine: {}; CPU only. {cells} cell{}; update time {:.1} min, wall time of the runs {:.1} min (evaluation and checkpoints included{partial_note}).\n",
         if machines.is_empty() {
             "unknown".to_owned()
         } else {
             machines.join("; ")
         },
+        plural(cells as u64),
         update / 60.0,
         wall / 60.0
     )
+}
+
+/// The plural suffix of a count in the report's English ("1 thread", "2 threads").
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 fn header(item: Item, loaded: &[Loaded], scale: &Scale, ctx: &PaperRun<'_>) -> Result<String> {

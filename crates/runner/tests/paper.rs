@@ -1,0 +1,150 @@
+//! `runner paper`, end to end on reduced runs of the real experiment files: the report names
+//! the reduction, sets the paper's values beside ours, states the machine, links plots that
+//! exist, is listed in the index, and is redrawn identically from the stored results.
+//!
+//! Needs MNIST and Fashion-MNIST: skipped with a message when `DLADMM_DATA` is unset.
+
+mod common;
+
+use common::Root;
+use std::path::{Path, PathBuf};
+
+/// A root holding a copy of the repository's paper experiments and the paper's curves.
+fn paper_root() -> Root {
+    let root = Root::new();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../experiments");
+    let target = root.path().join("experiments");
+    std::fs::create_dir_all(target.join("paper")).expect("create experiments/paper");
+    for entry in std::fs::read_dir(&source).expect("read experiments/") {
+        let path = entry.expect("experiments/ entry").path();
+        let name = path.file_name().expect("file name").to_string_lossy().into_owned();
+        if name.starts_with("paper-") && name.ends_with(".toml") {
+            std::fs::copy(&path, target.join(&name)).expect("copy an experiment file");
+        }
+    }
+    for entry in std::fs::read_dir(source.join("paper")).expect("read experiments/paper/") {
+        let path = entry.expect("experiments/paper/ entry").path();
+        std::fs::copy(&path, target.join("paper").join(path.file_name().expect("file name")))
+            .expect("copy a paper curve");
+    }
+    root
+}
+
+fn data_dir() -> Option<String> {
+    match std::env::var("DLADMM_DATA") {
+        Ok(dir) => Some(dir),
+        Err(_) => {
+            eprintln!("skipped: set DLADMM_DATA to the directory holding mnist/ and fashion-mnist/");
+            None
+        }
+    }
+}
+
+/// Runs `paper ITEM ARGS` with one thread on the data in `data`, then returns the report.
+fn run_item(root: &Root, data: &str, item: &str, args: &[&str]) -> (PathBuf, String) {
+    let mut all = vec!["paper", item, "--threads", "1", "--data-dir", data];
+    all.extend_from_slice(args);
+    let run = root.run_ok(&all);
+    let line = run
+        .stdout()
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{item}: ")).map(str::to_owned))
+        .unwrap_or_else(|| panic!("no `{item}: REPORT` line\n{}", run.describe()));
+    let path = PathBuf::from(line);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    (path, text)
+}
+
+/// Every `![..](target)` image of a report exists, relative to the report.
+fn assert_images_exist(report: &Path, text: &str) -> usize {
+    let mut images = 0;
+    for link in text.split("](").skip(1) {
+        let target = link.split(')').next().expect("closing parenthesis");
+        if target.ends_with(".png") {
+            let path = report.parent().expect("report directory").join(target);
+            assert!(
+                path.exists(),
+                "{} links a missing plot {}",
+                report.display(),
+                path.display()
+            );
+            images += 1;
+        }
+    }
+    images
+}
+
+#[test]
+fn reduced_fig4_reports_every_method_beside_the_paper() {
+    let Some(data) = data_dir() else { return };
+    let root = paper_root();
+    let args = ["--samples", "200", "--iterations", "2", "--widths", "32"];
+    let (report, text) = run_item(&root, &data, "fig4", &args);
+
+    assert_eq!(report.file_name().unwrap(), "fig4-reduced-s200-i2-w32.md");
+    assert!(
+        text.contains(
+            "**REDUCED RUN (at most 200 training samples, 2 iterations, widths [32]), not the paper's full setting.**"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("All 18 cells finished."), "{text}");
+    assert!(
+        text.contains("Machine: ") && text.contains(", 1 thread, ") && text.contains("; CPU only. 18 cells;"),
+        "{text}"
+    );
+    // The paper's Adam ends at 0.975 test accuracy on MNIST (experiments/paper/fig4b-*.csv).
+    let adam = text
+        .lines()
+        .find(|l| l.starts_with("| Adam | test | "))
+        .expect("Adam's final test row");
+    assert_eq!(adam.split(" | ").nth(3), Some("0.975"), "{adam}");
+    for method in ["SGD", "Adadelta", "Adagrad", "Adam", "ADMM", "dlADMM"] {
+        assert!(
+            text.contains(&format!("| {method} | test |")),
+            "no final test row for {method}\n{text}"
+        );
+    }
+    assert!(
+        text.contains("## Beyond the paper: mini-batch baselines at tuned rates"),
+        "{text}"
+    );
+    assert_eq!(
+        assert_images_exist(&report, &text),
+        4,
+        "two full-batch and two mini-batch plots\n{text}"
+    );
+
+    let index = std::fs::read_to_string(root.results().join("paper/REPORT.md")).expect("index");
+    assert!(
+        index.contains("[fig4-reduced-s200-i2-w32.md](fig4-reduced-s200-i2-w32.md)"),
+        "{index}"
+    );
+    assert!(
+        index.contains("| fig4 | not run yet |"),
+        "a reduced run is not the full one\n{index}"
+    );
+
+    let mut redraw = args.to_vec();
+    redraw.push("--no-run");
+    let (_, again) = run_item(&root, &data, "fig4", &redraw);
+    assert_eq!(again, text, "redrawing from the stored results changed the report");
+}
+
+#[test]
+fn reduced_table2_fits_a_power_law_per_dataset_and_rho() {
+    let Some(data) = data_dir() else { return };
+    let root = paper_root();
+    let args = ["--samples", "200", "--iterations", "2", "--widths", "16,32,64"];
+    let (report, text) = run_item(&root, &data, "table2", &args);
+
+    assert_eq!(report.file_name().unwrap(), "table2-reduced-s200-i2-w16_32_64.md");
+    assert!(text.contains("All 30 cells finished."), "{text}");
+    // Two datasets, five values of rho, each with our fit beside the paper's.
+    let fits = text
+        .lines()
+        .filter(|l| l.starts_with("Fit ours: time = ") && l.contains("; paper: time = "))
+        .count();
+    assert_eq!(fits, 10, "{text}");
+    assert!(text.contains("| 64 | "), "{text}");
+}
