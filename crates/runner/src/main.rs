@@ -18,6 +18,7 @@ mod plots;
 mod profiles;
 mod provenance;
 mod registry;
+mod replay;
 mod report;
 mod results;
 mod shard;

@@ -100,6 +100,12 @@ pub struct PaperArgs {
     /// Threads in total (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Check the stored results instead of extending them: rerun the first K iterations of
+    /// every finished cell at the current code in a scratch directory and compare them with
+    /// the stored ones value by value (fails if any differs; nothing stored is changed). Give
+    /// `--threads` as the cells were run: threads can change the last bits.
+    #[arg(long, value_name = "K", conflicts_with = "no_run")]
+    pub replay: Option<usize>,
 }
 
 /// A scaled-down run's settings, printed on every output so that it is never mistaken for
@@ -266,6 +272,9 @@ pub fn run(ctx: &PaperRun<'_>) -> Result<()> {
         vec![ctx.args.item]
     };
     let results_root = ctx.layout.results.join("paper");
+    if let Some(iterations) = ctx.args.replay {
+        return replay(ctx, &items, &scale, iterations);
+    }
     let plots_root = ctx.layout.plots.join("paper");
     let mut failures = Vec::new();
     for &item in &items {
@@ -313,6 +322,86 @@ pub fn run(ctx: &PaperRun<'_>) -> Result<()> {
     }
 }
 
+/// `--replay K`: reruns the first `iterations` of every finished cell of `items` in a scratch
+/// directory and prints how each agrees with its stored run.
+fn replay(ctx: &PaperRun<'_>, items: &[Item], scale: &Scale, iterations: usize) -> Result<()> {
+    anyhow::ensure!(iterations > 0, "--replay needs at least one iteration");
+    let results_root = ctx.layout.results.join("paper");
+    let scratch = tempfile::Builder::new().prefix("runner-replay-").tempdir()?;
+    let replay_scale = Scale {
+        iterations: Some(iterations),
+        ..Scale::default()
+    };
+    let mut agreements = Vec::new();
+    for &item in items {
+        for name in item.experiments() {
+            let exp = scale.apply(Experiment::load(&ctx.layout.root, name)?)?;
+            let stored: Vec<CellResult> = results::read_all(&results_root, &exp.name, &cells::expand(&exp)?)?
+                .into_iter()
+                .filter(|r| r.status.is_some())
+                .collect();
+            if stored.is_empty() {
+                eprintln!("{}: no finished cell to replay", exp.name);
+                continue;
+            }
+            let short = replay_scale.apply(exp.clone())?;
+            let cells: Vec<Cell> = cells::expand(&short)?
+                .into_iter()
+                .filter(|c| stored.iter().any(|s| s.cell.id == c.id))
+                .collect();
+            crate::run_cells(
+                &short,
+                &cells,
+                scratch.path(),
+                ctx.layout,
+                ctx.args.data_dir.clone(),
+                ctx.args.threads,
+                1,
+                false,
+            )?;
+            for old in &stored {
+                let cell = cells
+                    .iter()
+                    .find(|c| c.id == old.cell.id)
+                    .ok_or_else(|| anyhow!("{}: no cell to replay", old.cell.label))?;
+                let new = results::read_cell(scratch.path(), &short.name, cell)?
+                    .ok_or_else(|| anyhow!("{}: the replay wrote no metrics", cell.label))?;
+                let agreement = crate::replay::compare(old, &new)?;
+                let p = cell_provenance(&results_root, &exp.name, &old.cell.id);
+                println!(
+                    "{} {} (stored: revision {}, {} threads): {agreement}",
+                    exp.name,
+                    old.cell.label,
+                    p["git_revision"].as_str().unwrap_or("unknown"),
+                    p["threads"].as_u64().unwrap_or(0),
+                );
+                agreements.push(agreement);
+            }
+        }
+    }
+    let different = agreements.iter().filter(|a| !a.is_identical()).count();
+    println!(
+        "replayed {} cell{} for {iterations} iteration{} at revision {}: {different} differ",
+        agreements.len(),
+        plural(agreements.len() as u64),
+        plural(iterations as u64),
+        crate::provenance::git_revision(&ctx.layout.root)
+    );
+    match different {
+        0 => Ok(()),
+        n => bail!("{n} replayed cell(s) differ from their stored results"),
+    }
+}
+
+/// The `provenance` object of a stored cell's `config.json` (`Null` when unreadable).
+fn cell_provenance(results_root: &Path, experiment: &str, id: &str) -> serde_json::Value {
+    let dir = crate::store::CellDir::new(results_root, experiment, id);
+    std::fs::read_to_string(dir.config())
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .map_or(serde_json::Value::Null, |json| json["provenance"].clone())
+}
+
 type Loaded = (Experiment, Vec<Cell>, Vec<CellResult>);
 
 /// Machine, threads, code revision and time of the cells behind a report (every distinct
@@ -322,11 +411,8 @@ fn provenance(root: &Path, loaded: &[Loaded]) -> String {
     let (mut update, mut wall, mut cells, mut wall_partial) = (0.0, 0.0, 0, 0);
     for (exp, _, results) in loaded {
         for r in results {
-            let dir = crate::store::CellDir::new(&root.join("paper"), &exp.name, &r.cell.id);
-            if let Ok(text) = std::fs::read_to_string(dir.config())
-                && let Ok(json) = serde_json::from_str::<serde_json::Value>(&text)
-            {
-                let p = &json["provenance"];
+            let p = cell_provenance(&root.join("paper"), &exp.name, &r.cell.id);
+            if !p.is_null() {
                 let threads = p["threads"].as_u64().unwrap_or(0);
                 let source = format!(
                     "{}, {threads} thread{}, code revision {}",

@@ -129,6 +129,51 @@ fn reduced_fig4_reports_every_method_beside_the_paper() {
     redraw.push("--no-run");
     let (_, again) = run_item(&root, &data, "fig4", &redraw);
     assert_eq!(again, text, "redrawing from the stored results changed the report");
+
+    // A replay at the same code and threads reproduces every stored value...
+    let mut replay = vec!["paper", "fig4", "--threads", "1", "--data-dir", &data, "--replay", "2"];
+    replay.extend_from_slice(&args);
+    let run = root.run_ok(&replay);
+    let stdout = run.stdout();
+    assert_eq!(
+        stdout.lines().filter(|l| l.contains("): identical, ")).count(),
+        18,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("replayed 18 cells for 2 iterations at revision "),
+        "{stdout}"
+    );
+
+    // ...and names the cell whose stored values no longer follow from the code.
+    let cell = common::cell_dirs(&root.results_of("paper/paper-fig4-reduced-s200-i2-w32"))
+        .into_values()
+        .next()
+        .expect("a stored cell");
+    let metrics = cell.join("metrics.csv");
+    let stored = std::fs::read_to_string(&metrics).unwrap();
+    let mut lines: Vec<String> = stored.lines().map(str::to_owned).collect();
+    let mut fields: Vec<String> = lines[1].split(',').map(str::to_owned).collect();
+    fields[3] = "0.125".into(); // train_loss at iteration 0
+    lines[1] = fields.join(",");
+    std::fs::write(&metrics, lines.join("\n") + "\n").unwrap();
+    let run = root.run(&replay);
+    assert!(!run.output.status.success(), "{}", run.describe());
+    let stdout = run.stdout();
+    let different: Vec<&str> = stdout.lines().filter(|l| l.contains("): DIFFERENT, ")).collect();
+    assert_eq!(different.len(), 1, "{stdout}");
+    assert!(different[0].contains("(train_loss)"), "{stdout}");
+    assert!(
+        run.stderr()
+            .contains("1 replayed cell(s) differ from their stored results"),
+        "{}",
+        run.describe()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&metrics).unwrap(),
+        lines.join("\n") + "\n",
+        "a replay changes nothing stored"
+    );
 }
 
 #[test]

@@ -1,0 +1,164 @@
+//! Replays of stored cells: the first iterations of a finished cell rerun at the current code
+//! and compared, value by value, with what is stored. A replay that agrees bit for bit shows
+//! that stored reference outputs still follow from the code after the code has changed.
+
+use std::fmt;
+
+use anyhow::{Result, bail};
+
+use crate::results::CellResult;
+
+/// Metric columns that measure time: they differ between any two runs and are not compared.
+pub const TIMING_COLUMNS: [&str; 2] = ["update_seconds", "cumulative_seconds"];
+
+/// How a replayed run agrees with the stored one, over the iterations the replay ran and the
+/// columns both have.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Agreement {
+    /// Iterations compared.
+    pub iterations: usize,
+    /// Values compared: non-timing columns where both runs recorded a number (evaluations
+    /// run every few iterations, so some rows have none).
+    pub values: usize,
+    /// Values equal bit for bit.
+    pub identical: usize,
+    /// The largest |replayed - stored| / max(|replayed|, |stored|), with its column; `None`
+    /// when every value is identical.
+    pub worst: Option<(f64, String)>,
+}
+
+impl Agreement {
+    /// Whether every value compared is identical.
+    pub fn is_identical(&self) -> bool {
+        self.identical == self.values
+    }
+}
+
+impl fmt::Display for Agreement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let over = format!("{} values over {} iterations", self.values, self.iterations);
+        match &self.worst {
+            None => write!(f, "identical, {over}"),
+            Some((relative, column)) => write!(
+                f,
+                "DIFFERENT, {} of {over} identical; largest relative difference {relative:.2e} ({column})",
+                self.identical
+            ),
+        }
+    }
+}
+
+/// Compares `replayed` with `stored` on every iteration `replayed` has. Fails when the replay
+/// has an iteration the stored run lacks or no value to compare.
+pub fn compare(stored: &CellResult, replayed: &CellResult) -> Result<Agreement> {
+    let iteration = |r: &CellResult| r.columns.iter().position(|c| c == "iteration");
+    let (Some(si), Some(ri)) = (iteration(stored), iteration(replayed)) else {
+        bail!("{}: metrics without an iteration column", stored.cell.label);
+    };
+    let columns: Vec<(usize, usize, &str)> = replayed
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.as_str() != "iteration" && !TIMING_COLUMNS.contains(&c.as_str()))
+        .filter_map(|(r, c)| Some((stored.columns.iter().position(|s| s == c)?, r, c.as_str())))
+        .collect();
+    let mut agreement = Agreement {
+        iterations: 0,
+        values: 0,
+        identical: 0,
+        worst: None,
+    };
+    for row in &replayed.rows {
+        let Some(old) = stored.rows.iter().find(|s| s[si] == row[ri]) else {
+            bail!(
+                "{}: the replay has iteration {} but the stored run does not",
+                stored.cell.label,
+                row[ri]
+            );
+        };
+        agreement.iterations += 1;
+        for &(s, r, column) in &columns {
+            let (a, b) = (row[r], old[s]);
+            if a.is_nan() || b.is_nan() {
+                continue;
+            }
+            agreement.values += 1;
+            if a.to_bits() == b.to_bits() {
+                agreement.identical += 1;
+                continue;
+            }
+            let relative = (a - b).abs() / a.abs().max(b.abs());
+            if agreement.worst.as_ref().is_none_or(|(w, _)| relative > *w) {
+                agreement.worst = Some((relative, column.to_owned()));
+            }
+        }
+    }
+    if agreement.values == 0 {
+        bail!("{}: the replay and the stored run share no value", stored.cell.label);
+    }
+    Ok(agreement)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(columns: &[&str], rows: Vec<Vec<f64>>) -> CellResult {
+        let exp = crate::experiment::Experiment::parse(
+            "replay".into(),
+            "replay.toml".into(),
+            r#"iterations = 2
+[dataset]
+name = "synthetic"
+synthetic = { samples = 10, features = 2, classes = 2, separation = 1.0 }
+[network]
+hidden = [2]
+[[optimizers]]
+name = "sgd"
+"#
+            .into(),
+        )
+        .unwrap();
+        CellResult {
+            cell: crate::cells::expand(&exp).unwrap().remove(0),
+            status: None,
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            rows,
+        }
+    }
+
+    const COLUMNS: [&str; 4] = ["iteration", "update_seconds", "train_loss", "residual"];
+
+    #[test]
+    fn identical_values_agree_whatever_the_timing() {
+        let stored = result(&COLUMNS, vec![vec![0.0, 1.0, 0.5, 3.0], vec![1.0, 2.0, f64::NAN, 2.0]]);
+        let replayed = result(&COLUMNS, vec![vec![0.0, 9.0, 0.5, 3.0], vec![1.0, 7.0, 0.25, 2.0]]);
+        let a = compare(&stored, &replayed).unwrap();
+        // train_loss at iteration 1 is missing from the stored run: three values compared.
+        assert_eq!((a.iterations, a.values, a.identical), (2, 3, 3));
+        assert!(a.is_identical());
+        assert_eq!(a.to_string(), "identical, 3 values over 2 iterations");
+    }
+
+    #[test]
+    fn the_largest_relative_difference_is_named_with_its_column() {
+        let stored = result(&COLUMNS, vec![vec![0.0, 1.0, 0.5, 4.0], vec![1.0, 2.0, 0.5, 2.0]]);
+        let replayed = result(&COLUMNS, vec![vec![0.0, 1.0, 0.5, 5.0], vec![1.0, 2.0, 0.4, 2.0]]);
+        let a = compare(&stored, &replayed).unwrap();
+        assert_eq!((a.values, a.identical), (4, 2));
+        assert_eq!(a.worst, Some((0.2, "residual".to_owned())));
+        assert!(!a.is_identical());
+        assert_eq!(
+            a.to_string(),
+            "DIFFERENT, 2 of 4 values over 2 iterations identical; largest relative difference 2.00e-1 (residual)"
+        );
+    }
+
+    #[test]
+    fn a_replay_beyond_the_stored_run_is_an_error() {
+        let stored = result(&COLUMNS, vec![vec![0.0, 1.0, 0.5, 4.0]]);
+        let replayed = result(&COLUMNS, vec![vec![0.0, 1.0, 0.5, 4.0], vec![1.0, 1.0, 0.5, 4.0]]);
+        let e = compare(&stored, &replayed).unwrap_err().to_string();
+        assert!(e.contains("iteration 1 but the stored run does not"), "{e}");
+    }
+}
