@@ -863,7 +863,8 @@ fn tuned_minibatch(
             "| {method} | {} | {} | {} | {} | {} | {} |",
             lr.map_or("-".into(), |v| format!("{v}")),
             epochs.map_or("-".into(), |e| format!("{e}")),
-            fmt(last_finite(r, "train_loss")),
+            // Scientific: the tuned losses differ in their exponent, not in three decimals.
+            last_finite(r, "train_loss").map_or("-".into(), |v| format!("{v:.1e}")),
             fmt(last_finite(r, "train_accuracy")),
             fmt(last_finite(r, "test_accuracy")),
             if chosen { "yes" } else { "" }
