@@ -368,12 +368,13 @@ fn replay(ctx: &PaperRun<'_>, items: &[Item], scale: &Scale, iterations: usize) 
                     .ok_or_else(|| anyhow!("{}: the replay wrote no metrics", cell.label))?;
                 let agreement = crate::replay::compare(old, &new)?;
                 let p = cell_provenance(&results_root, &exp.name, &old.cell.id);
+                let threads = p["threads"].as_u64().unwrap_or(0);
                 println!(
-                    "{} {} (stored: revision {}, {} threads): {agreement}",
+                    "{} {} (stored: revision {}, {threads} thread{}): {agreement}",
                     exp.name,
                     old.cell.label,
                     p["git_revision"].as_str().unwrap_or("unknown"),
-                    p["threads"].as_u64().unwrap_or(0),
+                    plural(threads),
                 );
                 agreements.push(agreement);
             }
