@@ -332,6 +332,14 @@ fn replay(ctx: &PaperRun<'_>, items: &[Item], scale: &Scale, iterations: usize) 
         iterations: Some(iterations),
         ..Scale::default()
     };
+    let opts = crate::execute::RunOptions {
+        root: ctx.layout.root.clone(),
+        results: scratch.path().to_path_buf(),
+        force: false,
+        threads: ctx.args.threads.unwrap_or_else(crate::default_threads),
+        jobs: 1,
+    };
+    let mut data = crate::data::DataCache::new(ctx.args.data_dir.clone());
     let mut agreements = Vec::new();
     for &item in items {
         for name in item.experiments() {
@@ -349,21 +357,14 @@ fn replay(ctx: &PaperRun<'_>, items: &[Item], scale: &Scale, iterations: usize) 
                 .into_iter()
                 .filter(|c| stored.iter().any(|s| s.cell.id == c.id))
                 .collect();
-            crate::run_cells(
-                &short,
-                &cells,
-                scratch.path(),
-                ctx.layout,
-                ctx.args.data_dir.clone(),
-                ctx.args.threads,
-                1,
-                false,
-            )?;
             for old in &stored {
                 let cell = cells
                     .iter()
                     .find(|c| c.id == old.cell.id)
                     .ok_or_else(|| anyhow!("{}: no cell to replay", old.cell.label))?;
+                // One cell at a time, each reported as soon as it ends: a long replay shows
+                // its findings as it goes and keeps them if it is stopped.
+                crate::execute::run_cells(&short, std::slice::from_ref(cell), &mut data, &opts)?;
                 let new = results::read_cell(scratch.path(), &short.name, cell)?
                     .ok_or_else(|| anyhow!("{}: the replay wrote no metrics", cell.label))?;
                 let agreement = crate::replay::compare(old, &new)?;
