@@ -215,15 +215,27 @@ fn run_cells(
     jobs: usize,
     force: bool,
 ) -> Result<()> {
-    let opts = execute::RunOptions {
+    let opts = run_options(layout, results, threads, jobs, force);
+    let mut data = data::DataCache::new(data_dir);
+    execute::run_cells(exp, cells, &mut data, &opts)
+}
+
+/// How to run cells into `results`: `threads` in total (default: all cores), `jobs` cells at
+/// once, finished cells rerun from scratch when `force`.
+fn run_options(
+    layout: &Layout,
+    results: &Path,
+    threads: Option<usize>,
+    jobs: usize,
+    force: bool,
+) -> execute::RunOptions {
+    execute::RunOptions {
         root: layout.root.clone(),
         results: results.to_path_buf(),
         force,
         threads: threads.unwrap_or_else(default_threads),
         jobs,
-    };
-    let mut data = data::DataCache::new(data_dir);
-    execute::run_cells(exp, cells, &mut data, &opts)
+    }
 }
 
 fn default_threads() -> usize {

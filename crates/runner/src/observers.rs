@@ -21,6 +21,9 @@ pub const BASE_COLUMNS: &[&str] = &[
     "test_accuracy",
 ];
 
+/// The columns of [`BASE_COLUMNS`] that measure time: they differ between any two runs.
+pub const TIMING_COLUMNS: [&str; 2] = ["update_seconds", "cumulative_seconds"];
+
 /// Appends one CSV row per iteration to `metrics.csv`, flushed at once.
 pub struct MetricsWriter {
     file: File,

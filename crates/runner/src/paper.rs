@@ -273,7 +273,7 @@ pub fn run(ctx: &PaperRun<'_>) -> Result<()> {
     };
     let results_root = ctx.layout.results.join("paper");
     if let Some(iterations) = ctx.args.replay {
-        return replay(ctx, &items, &scale, iterations);
+        return replay(ctx, &items, &scale, &results_root, iterations);
     }
     let plots_root = ctx.layout.plots.join("paper");
     let mut failures = Vec::new();
@@ -322,29 +322,22 @@ pub fn run(ctx: &PaperRun<'_>) -> Result<()> {
     }
 }
 
-/// `--replay K`: reruns the first `iterations` of every finished cell of `items` in a scratch
-/// directory and prints how each agrees with its stored run.
-fn replay(ctx: &PaperRun<'_>, items: &[Item], scale: &Scale, iterations: usize) -> Result<()> {
+/// `--replay K`: reruns the first `iterations` of every finished cell of `items` stored under
+/// `results_root` in a scratch directory and prints how each agrees with its stored run.
+fn replay(ctx: &PaperRun<'_>, items: &[Item], scale: &Scale, results_root: &Path, iterations: usize) -> Result<()> {
     anyhow::ensure!(iterations > 0, "--replay needs at least one iteration");
-    let results_root = ctx.layout.results.join("paper");
     let scratch = tempfile::Builder::new().prefix("runner-replay-").tempdir()?;
     let replay_scale = Scale {
         iterations: Some(iterations),
         ..Scale::default()
     };
-    let opts = crate::execute::RunOptions {
-        root: ctx.layout.root.clone(),
-        results: scratch.path().to_path_buf(),
-        force: false,
-        threads: ctx.args.threads.unwrap_or_else(crate::default_threads),
-        jobs: 1,
-    };
+    let opts = crate::run_options(ctx.layout, scratch.path(), ctx.args.threads, 1, false);
     let mut data = crate::data::DataCache::new(ctx.args.data_dir.clone());
     let mut agreements = Vec::new();
     for &item in items {
         for name in item.experiments() {
             let exp = scale.apply(Experiment::load(&ctx.layout.root, name)?)?;
-            let stored: Vec<CellResult> = results::read_all(&results_root, &exp.name, &cells::expand(&exp)?)?
+            let stored: Vec<CellResult> = results::read_all(results_root, &exp.name, &cells::expand(&exp)?)?
                 .into_iter()
                 .filter(|r| r.status.is_some())
                 .collect();
@@ -353,10 +346,7 @@ fn replay(ctx: &PaperRun<'_>, items: &[Item], scale: &Scale, iterations: usize) 
                 continue;
             }
             let short = replay_scale.apply(exp.clone())?;
-            let cells: Vec<Cell> = cells::expand(&short)?
-                .into_iter()
-                .filter(|c| stored.iter().any(|s| s.cell.id == c.id))
-                .collect();
+            let cells = cells::expand(&short)?;
             for old in &stored {
                 let cell = cells
                     .iter()
@@ -368,7 +358,7 @@ fn replay(ctx: &PaperRun<'_>, items: &[Item], scale: &Scale, iterations: usize) 
                 let new = results::read_cell(scratch.path(), &short.name, cell)?
                     .ok_or_else(|| anyhow!("{}: the replay wrote no metrics", cell.label))?;
                 let agreement = crate::replay::compare(old, &new)?;
-                let p = cell_provenance(&results_root, &exp.name, &old.cell.id);
+                let p = cell_provenance(results_root, &exp.name, &old.cell.id);
                 let threads = p["threads"].as_u64().unwrap_or(0);
                 println!(
                     "{} {} (stored: revision {}, {threads} thread{}): {agreement}",

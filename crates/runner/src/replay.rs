@@ -6,10 +6,8 @@ use std::fmt;
 
 use anyhow::{Result, bail};
 
+use crate::observers::TIMING_COLUMNS;
 use crate::results::CellResult;
-
-/// Metric columns that measure time: they differ between any two runs and are not compared.
-pub const TIMING_COLUMNS: [&str; 2] = ["update_seconds", "cumulative_seconds"];
 
 /// How a replayed run agrees with the stored one, over the iterations the replay ran and the
 /// columns both have.
