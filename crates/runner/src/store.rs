@@ -35,10 +35,13 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()
         .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
     {
         let mut w = std::io::BufWriter::new(tmp.as_file_mut());
-        write(&mut w)?;
-        w.flush()?;
+        write(&mut w)
+            .and_then(|()| Ok(w.flush()?))
+            .with_context(|| format!("writing {}", path.display()))?;
     }
-    tmp.as_file().sync_all()?;
+    tmp.as_file()
+        .sync_all()
+        .with_context(|| format!("writing {}", path.display()))?;
     tmp.persist(path)
         .with_context(|| format!("renaming into {}", path.display()))?;
     Ok(())
