@@ -1,10 +1,13 @@
 //! Line charts with shaded bands, drawn to PNG and SVG with a bundled pure-Rust font.
 
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Once;
 
 use anyhow::{Result, anyhow};
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::{BoldPoints, DefaultFormatting, KeyPointHint, LightPoints};
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
@@ -72,7 +75,7 @@ pub struct Chart {
     pub x_label: String,
     /// Y axis description.
     pub y_label: String,
-    /// Plot log10 of y with power-of-ten tick labels.
+    /// Log scale on y (ticks at round numbers).
     pub log_y: bool,
     /// Log scale on x too.
     pub log_x: bool,
@@ -87,6 +90,91 @@ fn transform(v: f64, log: bool) -> f64 {
         if v > 0.0 { v.log10() } else { f64::NAN }
     } else {
         v
+    }
+}
+
+/// Bold ticks (labelled) and light grid lines of an axis.
+type Ticks = (Vec<f64>, Vec<f64>);
+
+/// The most labelled ticks an axis gets (plotters' default).
+const MAX_LABELS: usize = 11;
+
+/// The ticks of a log axis over `lo..hi` (log10 values): round numbers m * 10^k, with m in
+/// 1, 2, 5 (every m in 1..=9 when the range spans too little for four of those, only the
+/// powers of ten, or every n-th, when it spans too much), and light lines at every m in 1..=9
+/// where there are not too many. Evenly spaced log10 values would label 251, 316, 398, ...
+fn log_ticks(lo: f64, hi: f64) -> Ticks {
+    let (first, last) = (lo.floor() as i32, hi.ceil() as i32);
+    let at = |mantissas: &[f64], every_nth_decade: usize| -> Vec<f64> {
+        (first..=last)
+            .step_by(every_nth_decade)
+            .flat_map(|k| mantissas.iter().map(move |m| (m * 10f64.powi(k)).log10()))
+            .filter(|v| (lo..=hi).contains(v))
+            .collect()
+    };
+    let nine: Vec<f64> = (1..=9).map(f64::from).collect();
+    let every = at(&nine, 1);
+    let one_two_five = at(&[1.0, 2.0, 5.0], 1);
+    let bold = if one_two_five.len() < 4 {
+        every.clone()
+    } else if one_two_five.len() > MAX_LABELS {
+        let decades = (last - first + 1) as usize;
+        at(&[1.0], decades.div_ceil(MAX_LABELS))
+    } else {
+        one_two_five
+    };
+    let light = if every.len() > 10 * MAX_LABELS {
+        bold.clone()
+    } else {
+        every
+    };
+    (bold, light)
+}
+
+/// A linear axis with ticks of our choosing. (Plotters' `WithKeyPoints` would do, but leaves an
+/// f64 axis without the label formatter its mesh needs.)
+struct TickedAxis {
+    linear: RangedCoordf64,
+    bold: Vec<f64>,
+    light: Vec<f64>,
+}
+
+impl TickedAxis {
+    /// An axis over `lo..hi` with plotters' own ticks when linear, round numbers when log
+    /// (whose coordinates are log10 values, see [`transform`]).
+    fn new(lo: f64, hi: f64, log: bool) -> Self {
+        let linear = RangedCoordf64::from(lo..hi);
+        let (bold, light) = if log {
+            log_ticks(lo, hi)
+        } else {
+            (
+                linear.key_points(BoldPoints(MAX_LABELS)),
+                linear.key_points(LightPoints::new(MAX_LABELS, 10 * MAX_LABELS)),
+            )
+        };
+        Self { linear, bold, light }
+    }
+}
+
+impl Ranged for TickedAxis {
+    // Labels come from the chart's own formatter; this only satisfies the mesh's bound.
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.linear.map(value, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            self.light.clone()
+        } else {
+            self.bold.clone()
+        }
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.linear.range()
     }
 }
 
@@ -176,7 +264,7 @@ impl Chart {
             .margin(18)
             .x_label_area_size(55)
             .y_label_area_size(80)
-            .build_cartesian_2d(x0..x1, y0..y1)?;
+            .build_cartesian_2d(TickedAxis::new(x0, x1, self.log_x), TickedAxis::new(y0, y1, self.log_y))?;
         let (log_x, log_y) = (self.log_x, self.log_y);
         let fmt = move |v: &f64, log: bool| {
             if log {
@@ -259,5 +347,32 @@ impl Chart {
             .draw()?;
         root.present()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The values a log axis over `lo..hi` labels.
+    fn labels(lo: f64, hi: f64) -> Vec<f64> {
+        let (bold, light) = log_ticks(lo.log10(), hi.log10());
+        assert!(bold.iter().all(|b| light.contains(b)), "every label has its grid line");
+        bold.iter().map(|v| (10f64.powf(*v) * 1e6).round() / 1e6).collect()
+    }
+
+    #[test]
+    fn log_ticks_are_round_numbers() {
+        // Under a decade (Table 2's widths): every hundred.
+        assert_eq!(
+            labels(190.0, 1050.0),
+            [200.0, 300.0, 400.0, 500.0, 600.0, 700.0, 800.0, 900.0, 1000.0]
+        );
+        // About a decade: 1, 2, 5.
+        assert_eq!(labels(0.8, 14.0), [1.0, 2.0, 5.0, 10.0]);
+        // Many decades: the powers of ten, then every other one.
+        assert_eq!(labels(0.9e-5, 20.0), [1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0, 10.0]);
+        let wide = labels(0.5e-13, 2e13);
+        assert!((5..=MAX_LABELS).contains(&wide.len()), "{wide:?}");
     }
 }
