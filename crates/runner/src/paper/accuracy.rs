@@ -10,8 +10,7 @@ use anyhow::Result;
 use super::minibatch::tuned_minibatch;
 use super::reference::PaperCsv;
 use super::report::{fmt, header, save_and_link, subtitle};
-use super::scale::Scale;
-use super::{Item, Loaded, PaperRun};
+use super::{Item, ItemReport};
 use crate::chart::{Chart, Legend, Series};
 use crate::plots::{Band, aggregate};
 use crate::results;
@@ -26,6 +25,11 @@ pub(super) const METHODS: [&str; 6] = ["SGD", "Adadelta", "Adagrad", "Adam", "AD
 pub(super) const ACCURACY_PANELS: [(&str, &str, &str); 2] =
     [("a", "train", "train_accuracy"), ("b", "test", "test_accuracy")];
 
+/// The y-axis description of a panel of Fig. 4 or 5.
+pub(super) fn accuracy_axis(split: &str) -> String {
+    format!("{}ing accuracy", if split == "train" { "Train" } else { "Test" })
+}
+
 /// The paper's accuracy curves of one panel of Fig. 4 or 5.
 pub(super) fn paper_accuracy(root: &Path, item: Item, panel: &str, split: &str) -> Result<PaperCsv> {
     let dataset = if item == Item::Fig4 { "mnist" } else { "fashion-mnist" };
@@ -36,19 +40,13 @@ pub(super) fn paper_accuracy(root: &Path, item: Item, panel: &str, split: &str) 
 }
 
 /// Figs. 4 and 5: training and test accuracy of every method.
-pub(super) fn accuracy_figure(
-    ctx: &PaperRun<'_>,
-    item: Item,
-    loaded: &[Loaded],
-    scale: &Scale,
-    out: &Path,
-) -> Result<String> {
-    let (exp, _, results) = &loaded[0];
-    let mut report = header(item, loaded, scale, ctx)?;
+pub(super) fn accuracy_figure(draft: &ItemReport<'_>) -> Result<String> {
+    let (exp, _, results) = &draft.loaded[0];
+    let mut report = header(draft)?;
     let groups = results::group_by_config(results);
     let mut finals = BTreeMap::new();
     for (panel, split, column) in ACCURACY_PANELS {
-        let paper = paper_accuracy(&ctx.layout.root, item, panel, split)?;
+        let paper = paper_accuracy(&draft.ctx.layout.root, draft.item, panel, split)?;
         let mut series = Vec::new();
         let _ = writeln!(
             report,
@@ -101,18 +99,22 @@ pub(super) fn accuracy_figure(
         let chart = Chart {
             title: format!(
                 "Fig. {} ({panel}): {split}ing accuracy on {}",
-                &item.name()[3..],
-                if item == Item::Fig4 { "MNIST" } else { "Fashion-MNIST" }
+                &draft.item.name()[3..],
+                if draft.item == Item::Fig4 {
+                    "MNIST"
+                } else {
+                    "Fashion-MNIST"
+                }
             ),
-            subtitle: Some(subtitle(exp, scale)),
+            subtitle: Some(subtitle(exp, draft.scale)),
             x_label: "Iteration (epoch; full batch)".into(),
-            y_label: format!("{}ing accuracy", if split == "train" { "Train" } else { "Test" }),
+            y_label: accuracy_axis(split),
             log_y: false,
             log_x: false,
             legend: Legend::LowerRight,
             series,
         };
-        let stem = out.join(format!("{}{}{panel}-{split}-accuracy", item.name(), scale.suffix()));
+        let stem = draft.figure_stem(&format!("{panel}-{split}-accuracy"));
         save_and_link(&chart, &stem, &mut report)?;
     }
     let _ = write!(
@@ -137,7 +139,7 @@ pub(super) fn accuracy_figure(
         );
     }
     report.push('\n');
-    if !gaps.is_empty() && scale.is_reduced() {
+    if !gaps.is_empty() && draft.scale.is_reduced() {
         report.push_str(
             "Each \"no\" above compares this reduced run with the paper's full one at iteration 195, so it \
              measures the reduction first; the full-setting report explains the differences that remain.\n\n",
@@ -157,9 +159,9 @@ pub(super) fn accuracy_figure(
         report.push('\n');
     }
     report.push_str(DIFFERENCES_ACCURACY);
-    if let Some(minibatch) = loaded.get(1) {
+    if let Some(minibatch) = draft.loaded.get(1) {
         report.push('\n');
-        tuned_minibatch(ctx, item, exp, results, minibatch, scale, out, &mut report)?;
+        tuned_minibatch(draft, minibatch, &mut report)?;
     }
     Ok(report)
 }

@@ -2,50 +2,42 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
 
 use anyhow::Result;
 
 use super::reference::{PaperCsv, paper_dataset};
 use super::report::{fmt, header, save_and_link, subtitle};
-use super::scale::Scale;
-use super::{Item, Loaded, PaperRun};
+use super::{Item, ItemReport};
 use crate::chart::{Chart, Legend, Series};
 use crate::plots::{Band, aggregate};
 use crate::results::CellResult;
 
 /// Figs. 2 and 3: ln(objective) and ln(residual) of dlADMM on both datasets.
-pub(super) fn convergence_figure(
-    ctx: &PaperRun<'_>,
-    item: Item,
-    loaded: &[Loaded],
-    scale: &Scale,
-    out: &Path,
-) -> Result<String> {
-    let (exp, _, results) = &loaded[0];
-    let (tag, rho) = if item == Item::Fig2 {
+pub(super) fn convergence_figure(draft: &ItemReport<'_>) -> Result<String> {
+    let (exp, _, results) = &draft.loaded[0];
+    let (tag, rho) = if draft.item == Item::Fig2 {
         ("rho1", "1")
     } else {
         ("rho1e-6", "1e-6")
     };
-    let mut report = header(item, loaded, scale, ctx)?;
+    let mut report = header(draft)?;
     let panels = [
         (
             "a",
             "objective",
             "augmented_lagrangian",
-            format!("fig{}a-objective-{tag}.csv", &item.name()[3..]),
+            format!("fig{}a-objective-{tag}.csv", &draft.item.name()[3..]),
         ),
         (
             "b",
             "residual",
             "residual",
-            format!("fig{}b-residual-{tag}.csv", &item.name()[3..]),
+            format!("fig{}b-residual-{tag}.csv", &draft.item.name()[3..]),
         ),
     ];
     let mut non_positive_notes = Vec::new();
     for (panel, what, column, csv) in panels {
-        let paper = PaperCsv::read(&ctx.layout.root, &csv)?;
+        let paper = PaperCsv::read(&draft.ctx.layout.root, &csv)?;
         let mut series = Vec::new();
         let _ = writeln!(
             report,
@@ -123,8 +115,8 @@ pub(super) fn convergence_figure(
         }
         report.push('\n');
         let chart = Chart {
-            title: format!("Fig. {} ({panel}): dlADMM {what}, rho = {rho}", &item.name()[3..]),
-            subtitle: Some(subtitle(exp, scale)),
+            title: format!("Fig. {} ({panel}): dlADMM {what}, rho = {rho}", &draft.item.name()[3..]),
+            subtitle: Some(subtitle(exp, draft.scale)),
             x_label: "Iteration".into(),
             y_label: format!("ln({what})"),
             log_y: false,
@@ -132,10 +124,10 @@ pub(super) fn convergence_figure(
             legend: Legend::UpperRight,
             series,
         };
-        let stem = out.join(format!("{}{}{panel}-{what}", item.name(), scale.suffix()));
+        let stem = draft.figure_stem(&format!("{panel}-{what}"));
         save_and_link(&chart, &stem, &mut report)?;
     }
-    report.push_str(match item {
+    report.push_str(match draft.item {
         Item::Fig2 => "## Where we differ and why\n\nThe paper plots ln of the augmented Lagrangian and of the squared residual; so do we. Our runs start from a different random initialisation (the reference code's generator cannot be reproduced), so the first values differ slightly; the shape (monotone decrease at rho = 1, the residual falling by orders of magnitude) is what the figure claims and what the table above checks (\"increases\" counts iterations where the objective rose).\n",
         _ => "## Where we differ and why\n\nAt rho = 1e-6 the paper's curves are erratic; the theory gives no guarantee below rho > 2H. The exact trajectory of a non-convergent run depends on the initial draw and on floating-point details, so only the qualitative behaviour (a non-monotone objective, a residual that falls irregularly) is comparable. How far the residual falls is not comparable either (see the table above): at rho = 1e-6 it carries almost no weight in the objective, so nothing in the method drives it down.\n",
     });

@@ -2,17 +2,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
 
 use anyhow::Result;
 
-use super::accuracy::{ACCURACY_PANELS, METHODS, paper_accuracy};
+use super::accuracy::{ACCURACY_PANELS, METHODS, accuracy_axis, paper_accuracy};
 use super::report::{fmt, save_and_link};
-use super::scale::Scale;
-use super::{Item, Loaded, PaperRun};
+use super::{ItemReport, Loaded};
 use crate::cells::Cell;
 use crate::chart::{Chart, Legend, Series};
-use crate::experiment::Experiment;
 use crate::plots::{Band, aggregate};
 use crate::results::CellResult;
 
@@ -30,17 +27,8 @@ fn last_finite(r: &CellResult, column: &str) -> Option<f64> {
 
 /// Beyond the paper: the mini-batch baselines, each at the rate of its tuning grid with the
 /// lowest final training loss, beside our full-batch dlADMM.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn tuned_minibatch(
-    ctx: &PaperRun<'_>,
-    item: Item,
-    full_exp: &Experiment,
-    full: &[CellResult],
-    minibatch: &Loaded,
-    scale: &Scale,
-    out: &Path,
-    report: &mut String,
-) -> Result<()> {
+pub(super) fn tuned_minibatch(draft: &ItemReport<'_>, minibatch: &Loaded, report: &mut String) -> Result<()> {
+    let (full_exp, _, full) = &draft.loaded[0];
     let (exp, _, results) = minibatch;
     let _ = writeln!(
         report,
@@ -49,7 +37,7 @@ pub(super) fn tuned_minibatch(
          tuned rate is the one with the lowest final training loss (the test set plays no part in \
          the choice). One iteration is one epoch, as for the full-batch methods above.\n",
         exp.file.description,
-        exp.name.trim_end_matches(&scale.suffix())
+        exp.name.trim_end_matches(&draft.scale.suffix())
     );
     if results.is_empty() {
         report.push_str("No results yet: run `runner paper` for this item without `--no-run`.\n");
@@ -123,28 +111,24 @@ pub(super) fn tuned_minibatch(
         let chart = Chart {
             title: format!(
                 "Fig. {} ({panel}) beyond the paper: {split}ing accuracy, tuned mini-batch baselines",
-                &item.name()[3..]
+                &draft.item.name()[3..]
             ),
-            subtitle: Some(match scale.note() {
+            subtitle: Some(match draft.scale.note() {
                 Some(n) => format!("{n}. Tuned by final training loss."),
                 None => format!("{}; dlADMM as in {}.", exp.file.description, full_exp.name),
             }),
             x_label: "Epoch (one full-batch iteration for dlADMM)".into(),
-            y_label: format!("{}ing accuracy", if split == "train" { "Train" } else { "Test" }),
+            y_label: accuracy_axis(split),
             log_y: false,
             log_x: false,
             legend: Legend::LowerRight,
             series,
         };
-        let stem = out.join(format!(
-            "{}{}{panel}-{split}-accuracy-minibatch",
-            item.name(),
-            scale.suffix()
-        ));
+        let stem = draft.figure_stem(&format!("{panel}-{split}-accuracy-minibatch"));
         save_and_link(&chart, &stem, report)?;
     }
     report.push_str("| method | final test accuracy, tuned mini-batch | full batch, ours | full batch, paper (it. 195) |\n|---|---|---|---|\n");
-    let paper_test = paper_accuracy(&ctx.layout.root, item, "b", "test")?;
+    let paper_test = paper_accuracy(&draft.ctx.layout.root, draft.item, "b", "test")?;
     for (method, (_, r)) in &tuned {
         let paper_label = METHODS.iter().find(|m| method.starts_with(**m)).copied().unwrap_or("");
         let ours_full = full

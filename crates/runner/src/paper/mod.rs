@@ -18,7 +18,7 @@ mod report;
 mod scale;
 mod timing;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
@@ -169,10 +169,17 @@ pub fn run(ctx: &PaperRun<'_>) -> Result<()> {
             eprintln!("{}: no results yet (run without --no-run)", item.name());
             continue;
         }
+        let draft = ItemReport {
+            ctx,
+            item,
+            loaded: &loaded,
+            scale: &scale,
+            plots: &plots_root,
+        };
         let report = match item {
-            Item::Fig2 | Item::Fig3 => convergence::convergence_figure(ctx, item, &loaded, &scale, &plots_root)?,
-            Item::Fig4 | Item::Fig5 => accuracy::accuracy_figure(ctx, item, &loaded, &scale, &plots_root)?,
-            Item::Table2 | Item::Table3 => timing::timing_table(ctx, item, &loaded, &scale, &plots_root)?,
+            Item::Fig2 | Item::Fig3 => convergence::convergence_figure(&draft)?,
+            Item::Fig4 | Item::Fig5 => accuracy::accuracy_figure(&draft)?,
+            Item::Table2 | Item::Table3 => timing::timing_table(&draft)?,
             Item::All => unreachable!("expanded above"),
         };
         let path = results_root.join(format!("{}{}.md", item.name(), scale.suffix()));
@@ -183,6 +190,25 @@ pub fn run(ctx: &PaperRun<'_>) -> Result<()> {
     match failures.len() {
         0 => Ok(()),
         n => bail!("{n} experiment(s) had failed cells; everything finished is kept and reported"),
+    }
+}
+
+/// One item's report in the making: the run, the item's experiments with their stored results,
+/// the reduction, and where its figures go.
+struct ItemReport<'a> {
+    ctx: &'a PaperRun<'a>,
+    item: Item,
+    loaded: &'a [Loaded],
+    scale: &'a Scale,
+    plots: &'a Path,
+}
+
+impl ItemReport<'_> {
+    /// Where the figure `name` of this item goes (without extension): the item and the
+    /// reduction lead its file name, so a reduced run never overwrites the full one's.
+    fn figure_stem(&self, name: &str) -> PathBuf {
+        self.plots
+            .join(format!("{}{}{name}", self.item.name(), self.scale.suffix()))
     }
 }
 

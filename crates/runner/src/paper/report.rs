@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::Result;
 
 use super::scale::Scale;
-use super::{Item, Loaded, PaperRun};
+use super::{ItemReport, Loaded};
 use crate::chart::Chart;
 use crate::experiment::Experiment;
 
@@ -76,27 +76,31 @@ pub(super) fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-pub(super) fn header(item: Item, loaded: &[Loaded], scale: &Scale, ctx: &PaperRun<'_>) -> Result<String> {
-    let mut s = format!("# Paper {}{}\n\n", item.name(), scale.suffix());
-    for (exp, _, _) in loaded {
+pub(super) fn header(draft: &ItemReport<'_>) -> Result<String> {
+    let mut s = format!("# Paper {}{}\n\n", draft.item.name(), draft.scale.suffix());
+    for (exp, _, _) in draft.loaded {
         let _ = writeln!(
             s,
             "{} (`experiments/{}.toml`)\n",
             exp.file.description,
-            exp.name.trim_end_matches(&scale.suffix())
+            exp.name.trim_end_matches(&draft.scale.suffix())
         );
     }
-    if let Some(note) = scale.note() {
+    if let Some(note) = draft.scale.note() {
         let _ = writeln!(s, "**{note}.**\n");
     }
-    let total: usize = loaded.iter().map(|(_, cells, _)| cells.len()).sum();
-    let results_root = ctx.layout.results.join("paper");
+    let total: usize = draft.loaded.iter().map(|(_, cells, _)| cells.len()).sum();
+    let results_root = draft.ctx.layout.results.join("paper");
     let mut missing = Vec::new();
-    for (exp, cells, _) in loaded {
+    for (exp, cells, _) in draft.loaded {
         for c in cells {
             let dir = crate::store::CellDir::new(&results_root, &exp.name, &c.id);
             if !dir.is_done(c.iterations)? {
-                missing.push(format!("{} ({})", c.label, exp.name.trim_end_matches(&scale.suffix())));
+                missing.push(format!(
+                    "{} ({})",
+                    c.label,
+                    exp.name.trim_end_matches(&draft.scale.suffix())
+                ));
             }
         }
     }
@@ -110,7 +114,7 @@ pub(super) fn header(item: Item, loaded: &[Loaded], scale: &Scale, ctx: &PaperRu
             missing.join(", ")
         );
     }
-    s.push_str(&provenance(&ctx.layout.results, loaded));
+    s.push_str(&provenance(&draft.ctx.layout.results, draft.loaded));
     s.push('\n');
     Ok(s)
 }

@@ -3,14 +3,12 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
 
 use anyhow::Result;
 
 use super::reference::{PaperCsv, paper_dataset};
 use super::report::{fmt, header, save_and_link};
-use super::scale::Scale;
-use super::{Item, Loaded, PaperRun};
+use super::{Item, ItemReport};
 use crate::chart::{Chart, Legend, Series};
 use crate::stats::{fit_power_law, median};
 
@@ -25,21 +23,15 @@ fn exponent_range(exponents: &[f64]) -> String {
 }
 
 /// Tables 2 and 3: seconds per iteration against width or training-set size, per rho.
-pub(super) fn timing_table(
-    ctx: &PaperRun<'_>,
-    item: Item,
-    loaded: &[Loaded],
-    scale: &Scale,
-    out: &Path,
-) -> Result<String> {
-    let table2 = item == Item::Table2;
+pub(super) fn timing_table(draft: &ItemReport<'_>) -> Result<String> {
+    let table2 = draft.item == Item::Table2;
     let paper_file = if table2 {
         "table2-seconds-per-iteration-vs-neurons.csv"
     } else {
         "table3-seconds-per-iteration-vs-samples.csv"
     };
-    let paper = PaperCsv::read(&ctx.layout.root, paper_file)?;
-    let mut report = header(item, loaded, scale, ctx)?;
+    let paper = PaperCsv::read(&draft.ctx.layout.root, paper_file)?;
+    let mut report = header(draft)?;
     let axis = if table2 {
         "neurons per hidden layer"
     } else {
@@ -52,7 +44,7 @@ pub(super) fn timing_table(
     // (dataset, rho) -> x -> seconds
     // Ordered by dataset, then rho (keyed by its decimal exponent).
     let mut ours: BTreeMap<(String, i64), BTreeMap<u64, f64>> = BTreeMap::new();
-    for (_, _, results) in loaded {
+    for (_, _, results) in draft.loaded {
         for r in results {
             let rho = r.cell.resolved.get("rho").and_then(|v| v.as_f64()).unwrap_or(f64::NAN);
             let x = if table2 {
@@ -174,7 +166,8 @@ pub(super) fn timing_table(
                 if table2 { "Table 2" } else { "Table 3" }
             ),
             subtitle: Some(
-                scale
+                draft
+                    .scale
                     .note()
                     .unwrap_or_else(|| "ours: CPU; dashed: the paper's GPU timings".into()),
             ),
@@ -185,7 +178,7 @@ pub(super) fn timing_table(
             legend: Legend::LowerRight,
             series,
         };
-        let stem = out.join(format!("{}{}-{}", item.name(), scale.suffix(), dataset.to_lowercase()));
+        let stem = draft.figure_stem(&format!("-{}", dataset.to_lowercase()));
         save_and_link(&chart, &stem, &mut report)?;
     }
     report.push_str("## Where we differ and why\n\nThe paper timed a GPU; we time two CPU cores, so only the growth with width, samples and rho is comparable, not the absolute seconds. The paper does not say whether rho was fixed during its timing runs; ours hold it fixed. Time grows with rho in the paper through the backtracking and FISTA iteration counts; ours computes each backtracking trial as a scalar, so rho changes only the FISTA count.\n");
