@@ -370,7 +370,7 @@ mod tests {
         );
         // About a decade: 1, 2, 5.
         assert_eq!(labels(0.8, 14.0), [1.0, 2.0, 5.0, 10.0]);
-        // Many decades: the powers of ten, then every other one.
+        // Many decades: the powers of ten; more still: every n-th power.
         assert_eq!(labels(0.9e-5, 20.0), [1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0, 10.0]);
         let wide = labels(0.5e-13, 2e13);
         assert!((5..=MAX_LABELS).contains(&wide.len()), "{wide:?}");

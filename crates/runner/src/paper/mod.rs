@@ -174,6 +174,7 @@ pub fn run(ctx: &PaperRun<'_>) -> Result<()> {
             item,
             loaded: &loaded,
             scale: &scale,
+            results: &results_root,
             plots: &plots_root,
         };
         let report = match item {
@@ -194,12 +195,15 @@ pub fn run(ctx: &PaperRun<'_>) -> Result<()> {
 }
 
 /// One item's report in the making: the run, the item's experiments with their stored results,
-/// the reduction, and where its figures go.
+/// the reduction, and where its results and figures are.
 struct ItemReport<'a> {
     ctx: &'a PaperRun<'a>,
     item: Item,
     loaded: &'a [Loaded],
     scale: &'a Scale,
+    /// `results/paper/`, holding the item's cells.
+    results: &'a Path,
+    /// `plots/paper/`.
     plots: &'a Path,
 }
 

@@ -23,12 +23,12 @@ pub(super) fn cell_provenance(results_root: &Path, experiment: &str, id: &str) -
 
 /// Machine, threads, code revision and time of the cells behind a report (every distinct
 /// machine and revision is listed: reference outputs may come from several runs).
-pub(super) fn provenance(root: &Path, loaded: &[Loaded]) -> String {
+pub(super) fn provenance(results_root: &Path, loaded: &[Loaded]) -> String {
     let mut sources: BTreeMap<String, usize> = BTreeMap::new();
     let (mut update, mut wall, mut cells, mut wall_partial) = (0.0, 0.0, 0, 0);
     for (exp, _, results) in loaded {
         for r in results {
-            let p = cell_provenance(&root.join("paper"), &exp.name, &r.cell.id);
+            let p = cell_provenance(results_root, &exp.name, &r.cell.id);
             if !p.is_null() {
                 let threads = p["threads"].as_u64().unwrap_or(0);
                 let source = format!(
@@ -90,11 +90,10 @@ pub(super) fn header(draft: &ItemReport<'_>) -> Result<String> {
         let _ = writeln!(s, "**{note}.**\n");
     }
     let total: usize = draft.loaded.iter().map(|(_, cells, _)| cells.len()).sum();
-    let results_root = draft.ctx.layout.results.join("paper");
     let mut missing = Vec::new();
     for (exp, cells, _) in draft.loaded {
         for c in cells {
-            let dir = crate::store::CellDir::new(&results_root, &exp.name, &c.id);
+            let dir = crate::store::CellDir::new(draft.results, &exp.name, &c.id);
             if !dir.is_done(c.iterations)? {
                 missing.push(format!(
                     "{} ({})",
@@ -114,7 +113,7 @@ pub(super) fn header(draft: &ItemReport<'_>) -> Result<String> {
             missing.join(", ")
         );
     }
-    s.push_str(&provenance(&draft.ctx.layout.results, draft.loaded));
+    s.push_str(&provenance(draft.results, draft.loaded));
     s.push('\n');
     Ok(s)
 }
