@@ -6,32 +6,14 @@
 //! runner list                 # optimizers, datasets, experiments
 //! ```
 
-mod bench;
-mod cells;
-mod chart;
-mod data;
-mod execute;
-mod experiment;
-mod observers;
-mod paper;
-mod plots;
-mod profiles;
-mod provenance;
-mod registry;
-mod replay;
-mod report;
-mod results;
-mod shard;
-mod stats;
-mod store;
-mod summary;
-
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
-use crate::experiment::Experiment;
+use harness::experiment::{self, Experiment};
+use harness::{Layout, cells, data, registry, shard, store};
+use reports::{bench, paper, plots, report};
 
 /// Train MLPs with dlADMM and its competitors on the same data, measure them side by side,
 /// and draw the result.
@@ -137,13 +119,6 @@ struct PlotArgs {
     band: plots::Band,
 }
 
-/// Where the project's inputs and outputs live.
-pub struct Layout {
-    root: PathBuf,
-    results: PathBuf,
-    plots: PathBuf,
-}
-
 fn layout(paths: &Paths) -> Result<Layout> {
     let root = match &paths.root {
         Some(r) => r.clone(),
@@ -163,83 +138,7 @@ fn layout(paths: &Paths) -> Result<Layout> {
 }
 
 fn finish(exp: &Experiment, cells: &[cells::Cell], layout: &Layout, band: plots::Band) -> Result<()> {
-    draw(exp, cells, layout, band).map(|_| ())
-}
-
-/// Summary and plots from stored results; returns the summary rows, results and plot stems.
-fn draw(
-    exp: &Experiment,
-    cells: &[cells::Cell],
-    layout: &Layout,
-    band: plots::Band,
-) -> Result<(Vec<summary::Row>, Vec<results::CellResult>, Vec<PathBuf>)> {
-    let results = results::read_all(&layout.results, &exp.name, cells)?;
-    if results.is_empty() {
-        anyhow::bail!(
-            "no results for experiment `{}` under {}; run `runner exp {}` first",
-            exp.name,
-            layout.results.display(),
-            exp.name
-        );
-    }
-    let rows = summary::summarise(&results, &exp.file.targets);
-    let dir = layout.results.join(&exp.name);
-    summary::write(&rows, &dir)?;
-    let out = layout.plots.join(&exp.name);
-    let mut written = plots::draw_all(&exp.name, &exp.file.description, &results, &out, band)?;
-    written.extend(profiles::timing(&exp.name, &exp.file.description, &results, &out)?);
-    written.extend(profiles::performance_profile(
-        &exp.name,
-        &results,
-        &exp.file.targets,
-        &out,
-    )?);
-    println!("\n{}", summary::markdown(&rows));
-    println!(
-        "results: {}  (summary.csv, summary.md, one directory per cell)",
-        dir.display()
-    );
-    println!("plots:   {} ({} charts, PNG and SVG)", out.display(), written.len());
-    Ok((rows, results, written))
-}
-
-/// Runs `cells` of `exp` into `results` (skipping finished ones unless `force`).
-#[allow(clippy::too_many_arguments)]
-fn run_cells(
-    exp: &Experiment,
-    cells: &[cells::Cell],
-    results: &Path,
-    layout: &Layout,
-    data_dir: Option<PathBuf>,
-    threads: Option<usize>,
-    jobs: usize,
-    force: bool,
-) -> Result<()> {
-    let opts = run_options(layout, results, threads, jobs, force);
-    let mut data = data::DataCache::new(data_dir);
-    execute::run_cells(exp, cells, &mut data, &opts)
-}
-
-/// How to run cells into `results`: `threads` in total (default: all cores), `jobs` cells at
-/// once, finished cells rerun from scratch when `force`.
-fn run_options(
-    layout: &Layout,
-    results: &Path,
-    threads: Option<usize>,
-    jobs: usize,
-    force: bool,
-) -> execute::RunOptions {
-    execute::RunOptions {
-        root: layout.root.clone(),
-        results: results.to_path_buf(),
-        force,
-        threads: threads.unwrap_or_else(default_threads),
-        jobs,
-    }
-}
-
-fn default_threads() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    reports::draw(exp, cells, layout, band).map(|_| ())
 }
 
 fn main() -> Result<()> {
@@ -276,7 +175,7 @@ fn main() -> Result<()> {
                 println!("{} cells", cells.len());
                 return Ok(());
             }
-            let ran = run_cells(
+            let ran = harness::run_cells(
                 &exp,
                 &cells,
                 &layout.results,
@@ -305,13 +204,13 @@ fn main() -> Result<()> {
         Command::Report(args) => {
             let exp = Experiment::load(&layout.root, &args.name)?;
             let cells = cells::expand(&exp)?;
-            let (rows, results, plots) = draw(&exp, &cells, &layout, args.band)?;
+            let drawn = reports::draw(&exp, &cells, &layout, args.band)?;
             let path = report::write(
                 &exp.name,
                 &exp.file.description,
-                &results,
-                &rows,
-                &plots,
+                &drawn.results,
+                &drawn.rows,
+                &drawn.plots,
                 &layout.results.join(&exp.name),
             )?;
             println!("report:  {}", path.display());
@@ -322,7 +221,7 @@ fn main() -> Result<()> {
             let cells = cells::expand(&exp)?;
             finish(&exp, &cells, &layout, args.band)
         }
-        Command::Bench { threads, bench } => bench::run(bench, threads.unwrap_or_else(default_threads)),
+        Command::Bench { threads, bench } => bench::run(bench, threads.unwrap_or_else(harness::default_threads)),
         Command::List => {
             println!("optimizers:");
             for e in registry::REGISTRY {

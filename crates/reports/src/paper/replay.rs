@@ -7,9 +7,9 @@ use anyhow::{Result, anyhow, bail};
 use super::report::{cell_provenance, plural};
 use super::scale::Scale;
 use super::{Item, PaperRun};
-use crate::cells;
-use crate::experiment::Experiment;
-use crate::results::{self, CellResult};
+use harness::cells;
+use harness::experiment::Experiment;
+use harness::results::{self, CellResult};
 
 /// `--replay K`: reruns the first `iterations` of every finished cell of `items` stored under
 /// `results_root` in a scratch directory and prints how each agrees with its stored run.
@@ -26,8 +26,8 @@ pub(super) fn replay(
         iterations: Some(iterations),
         ..Scale::default()
     };
-    let opts = crate::run_options(ctx.layout, scratch.path(), ctx.args.threads, 1, false);
-    let mut data = crate::data::DataCache::new(ctx.args.data_dir.clone());
+    let opts = harness::run_options(ctx.layout, scratch.path(), ctx.args.threads, 1, false);
+    let mut data = harness::data::DataCache::new(ctx.args.data_dir.clone());
     let mut agreements = Vec::new();
     for &item in items {
         for name in item.experiments() {
@@ -49,10 +49,10 @@ pub(super) fn replay(
                     .ok_or_else(|| anyhow!("{}: no cell to replay", old.cell.label))?;
                 // One cell at a time, each reported as soon as it ends: a long replay shows
                 // its findings as it goes and keeps them if it is stopped.
-                crate::execute::run_cells(&short, std::slice::from_ref(cell), &mut data, &opts)?;
+                harness::execute::run_cells(&short, std::slice::from_ref(cell), &mut data, &opts)?;
                 let new = results::read_cell(scratch.path(), &short.name, cell)?
                     .ok_or_else(|| anyhow!("{}: the replay wrote no metrics", cell.label))?;
-                let agreement = crate::replay::compare(old, &new)?;
+                let agreement = harness::replay::compare(old, &new)?;
                 let p = cell_provenance(results_root, &exp.name, &old.cell.id);
                 let threads = p["threads"].as_u64().unwrap_or(0);
                 println!(
@@ -72,7 +72,7 @@ pub(super) fn replay(
         agreements.len(),
         plural(agreements.len() as u64),
         plural(iterations as u64),
-        crate::provenance::git_revision(&ctx.layout.root)
+        harness::provenance::git_revision(&ctx.layout.root)
     );
     match different {
         0 => Ok(()),

@@ -23,10 +23,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
 
-use crate::cells::{self, Cell};
-use crate::experiment::Experiment;
-use crate::results::{self, CellResult};
-use crate::store::write_atomic;
+use harness::cells::{self, Cell};
+use harness::experiment::Experiment;
+use harness::results::{self, CellResult};
+use harness::store::write_atomic;
 use scale::Scale;
 
 /// What to reproduce.
@@ -118,7 +118,7 @@ pub struct PaperArgs {
 /// Everything `runner paper` needs from the command line and the layout.
 pub struct PaperRun<'a> {
     /// The project layout.
-    pub layout: &'a crate::Layout,
+    pub layout: &'a harness::Layout,
     /// The options.
     pub args: PaperArgs,
 }
@@ -147,7 +147,7 @@ pub fn run(ctx: &PaperRun<'_>) -> Result<()> {
             let exp = scale.apply(Experiment::load(&ctx.layout.root, name)?)?;
             let cells = cells::expand(&exp)?;
             if !ctx.args.no_run {
-                let run = crate::run_cells(
+                let run = harness::run_cells(
                     &exp,
                     &cells,
                     &results_root,

@@ -8,10 +8,10 @@ use anyhow::Result;
 use super::accuracy::{ACCURACY_PANELS, METHODS, accuracy_axis, paper_accuracy};
 use super::report::{fmt, save_and_link};
 use super::{ItemReport, Loaded};
-use crate::cells::Cell;
 use crate::chart::{Chart, Legend, Series};
 use crate::plots::{Band, aggregate};
-use crate::results::CellResult;
+use harness::cells::Cell;
+use harness::results::CellResult;
 
 /// The method of a tuning cell: its label without the learning rate the grid adds.
 fn method_label(cell: &Cell) -> &str {

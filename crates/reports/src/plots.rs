@@ -7,8 +7,8 @@ use anyhow::Result;
 use clap::ValueEnum;
 
 use crate::chart::{Chart, Legend, Series};
-use crate::results::{CellResult, group_by_config};
 use crate::stats::mean_ci95;
+use harness::results::{CellResult, group_by_config};
 
 /// What the shaded band around a mean shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -116,7 +116,7 @@ pub fn draw_all(
         .map(String::from)
         .to_vec();
     for r in results {
-        for c in r.columns.iter().skip(crate::observers::BASE_COLUMNS.len()) {
+        for c in r.columns.iter().skip(harness::observers::BASE_COLUMNS.len()) {
             if !columns.contains(c) {
                 columns.push(c.clone());
             }
@@ -143,7 +143,7 @@ pub fn draw_all(
             ("iteration", "Iteration (epoch)"),
             ("time", "Update time (s, evaluation excluded)"),
         ] {
-            if axis == "time" && !crate::observers::BASE_COLUMNS.contains(&column.as_str()) {
+            if axis == "time" && !harness::observers::BASE_COLUMNS.contains(&column.as_str()) {
                 continue;
             }
             let series = aggs

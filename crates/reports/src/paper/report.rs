@@ -10,11 +10,11 @@ use anyhow::Result;
 use super::scale::Scale;
 use super::{ItemReport, Loaded};
 use crate::chart::Chart;
-use crate::experiment::Experiment;
+use harness::experiment::Experiment;
 
 /// The `provenance` object of a stored cell's `config.json` (`Null` when unreadable).
 pub(super) fn cell_provenance(results_root: &Path, experiment: &str, id: &str) -> serde_json::Value {
-    let dir = crate::store::CellDir::new(results_root, experiment, id);
+    let dir = harness::store::CellDir::new(results_root, experiment, id);
     std::fs::read_to_string(dir.config())
         .ok()
         .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
@@ -93,7 +93,7 @@ pub(super) fn header(draft: &ItemReport<'_>) -> Result<String> {
     let mut missing = Vec::new();
     for (exp, cells, _) in draft.loaded {
         for c in cells {
-            let dir = crate::store::CellDir::new(draft.results, &exp.name, &c.id);
+            let dir = harness::store::CellDir::new(draft.results, &exp.name, &c.id);
             if !dir.is_done(c.iterations)? {
                 missing.push(format!(
                     "{} ({})",

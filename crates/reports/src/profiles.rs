@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use crate::chart::{Chart, Legend, Series};
-use crate::results::CellResult;
 use crate::stats::{fit_power_law, median};
+use harness::results::CellResult;
 
 /// Median seconds per iteration of a cell.
 fn seconds_per_iteration(r: &CellResult) -> f64 {

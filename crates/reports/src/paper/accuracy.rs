@@ -13,7 +13,7 @@ use super::report::{fmt, header, save_and_link, subtitle};
 use super::{Item, ItemReport};
 use crate::chart::{Chart, Legend, Series};
 use crate::plots::{Band, aggregate};
-use crate::results;
+use harness::results;
 
 /// How far a final accuracy may lie from the paper's before the report must explain it.
 const ACCURACY_TOLERANCE: f64 = 0.02;

@@ -6,9 +6,9 @@ use std::path::Path;
 use anyhow::Result;
 use optim_core::Termination;
 
-use crate::results::{CellResult, group_by_config};
 use crate::stats::{mean_ci95, median};
-use crate::store::write_atomic;
+use harness::results::{CellResult, group_by_config};
+use harness::store::write_atomic;
 
 /// One configuration's summary row.
 #[derive(Debug, Clone)]

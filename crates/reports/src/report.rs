@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::results::{CellResult, group_by_config};
 use crate::summary::Row;
+use harness::results::{CellResult, group_by_config};
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -72,7 +72,7 @@ th{{background:#f3f3f3}} figure{{margin:2em 0}} svg{{max-width:100%;height:auto}
         );
     }
     if let Some(r) = results.first() {
-        let config = crate::store::CellDir::new(out_dir.parent().unwrap_or(out_dir), experiment, &r.cell.id).config();
+        let config = harness::store::CellDir::new(out_dir.parent().unwrap_or(out_dir), experiment, &r.cell.id).config();
         if let Ok(text) = std::fs::read_to_string(&config)
             && let Ok(json) = serde_json::from_str::<serde_json::Value>(&text)
         {
@@ -101,6 +101,6 @@ th{{background:#f3f3f3}} figure{{margin:2em 0}} svg{{max-width:100%;height:auto}
     }
     html.push_str("</body></html>\n");
     let path = out_dir.join("report.html");
-    crate::store::write_atomic(&path, |w| Ok(w.write_all(html.as_bytes())?))?;
+    harness::store::write_atomic(&path, |w| Ok(w.write_all(html.as_bytes())?))?;
     Ok(path)
 }

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use anyhow::{Result, anyhow};
 
-use crate::experiment::Experiment;
+use harness::experiment::Experiment;
 
 /// A scaled-down run's settings, printed on every output so that it is never mistaken for
 /// the full one.

@@ -10,7 +10,7 @@ use super::report::{fmt, header, save_and_link, subtitle};
 use super::{Item, ItemReport};
 use crate::chart::{Chart, Legend, Series};
 use crate::plots::{Band, aggregate};
-use crate::results::CellResult;
+use harness::results::CellResult;
 
 /// Figs. 2 and 3: ln(objective) and ln(residual) of dlADMM on both datasets.
 pub(super) fn convergence_figure(draft: &ItemReport<'_>) -> Result<String> {

@@ -7,9 +7,9 @@ use clap::{Args, Subcommand};
 use optim_core::linalg::{gemm, zeros};
 use optim_core::{BatchConfig, GradientMethod, Init, Mlp, Optimizer, RuleConfig, Stream, rng_for};
 
-use crate::data::DataCache;
-use crate::experiment::DatasetSpec;
 use crate::stats::median;
+use harness::data::DataCache;
+use harness::experiment::DatasetSpec;
 
 /// Which measurement.
 #[derive(Subcommand)]
@@ -190,7 +190,7 @@ fn random_mnist_like(samples: usize) -> optim_core::Dataset {
 
 fn method(args: MethodArgs, threads: usize) -> Result<()> {
     use ndarray::ShapeBuilder as _;
-    let entry = crate::registry::find(&args.optimizer)?;
+    let entry = harness::registry::find(&args.optimizer)?;
     let mut params = toml::Table::new();
     for kv in &args.set {
         let (k, v) = kv

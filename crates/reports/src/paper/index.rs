@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Result;
 
 use super::Item;
-use crate::store::write_atomic;
+use harness::store::write_atomic;
 
 /// `results/paper/REPORT.md`: the index of every item's report.
 pub(super) fn write_index(results_root: &Path) -> Result<()> {
