@@ -182,6 +182,11 @@ impl MethodConfig for AdmmConfig {
     fn build(&self) -> Result<Box<dyn Optimizer>> {
         Ok(Box::new(Admm::new(self.clone())?))
     }
+
+    /// Every ADMM value is independent of the others: the configuration is its own resolution.
+    fn resolved(&self) -> Self {
+        self.clone()
+    }
 }
 
 #[cfg(test)]

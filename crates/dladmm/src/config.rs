@@ -260,6 +260,11 @@ impl MethodConfig for DladmmConfig {
     fn build(&self) -> Result<Box<dyn Optimizer>> {
         Ok(Box::new(Dladmm::new(self)?))
     }
+
+    /// The variant's `rho_schedule` and `nu` filled in ([`DladmmConfig::resolved`]).
+    fn resolved(&self) -> Self {
+        DladmmConfig::resolved(self)
+    }
 }
 
 #[cfg(test)]

@@ -51,6 +51,28 @@ struct Identity<'a> {
     seed: u64,
 }
 
+/// The content hashes of a cell: its id, and its configuration key (the id without the seed,
+/// shared by the seeds of one configuration).
+pub fn identity_hashes(
+    optimizer: &str,
+    resolved: &serde_json::Value,
+    dataset: &DatasetSpec,
+    network: &NetworkSpec,
+    seed: u64,
+) -> Result<(String, String)> {
+    let identity = Identity {
+        optimizer,
+        resolved,
+        dataset,
+        network,
+        seed,
+    };
+    Ok((
+        content_hash(&identity)?,
+        content_hash(&Identity { seed: 0, ..identity })?,
+    ))
+}
+
 /// The run seed of seed index `index`: the same for every optimizer, so that all
 /// configurations start from the same initial network (common random numbers).
 pub fn derive_seed(experiment_seed: u64, index: usize) -> u64 {
@@ -156,19 +178,8 @@ pub fn expand(exp: &Experiment) -> Result<Vec<Cell>> {
                     params.insert((*key).clone(), (*value).clone());
                 }
                 let built = (reg.build)(&params).map_err(|e| {
-                    let msg = e.to_string();
-                    let key = msg
-                        .strip_prefix("key `")
-                        .and_then(|r| r.split('`').next())
-                        .or_else(|| {
-                            msg.split("invalid value for `")
-                                .nth(1)
-                                .and_then(|r| r.split('`').next())
-                        })
-                        .unwrap_or("name")
-                        .to_owned();
-                    let key = key.split('.').next().unwrap_or(&key).to_owned();
-                    exp.key_error(&entry.span, &key, &format!("in optimizer `{}`: {msg}", entry.name))
+                    let key = e.key.as_deref().unwrap_or("name");
+                    exp.key_error(&entry.span, key, &format!("in optimizer `{}`: {e}", entry.name))
                 })?;
                 let base = entry.label.clone().unwrap_or_else(|| entry.name.clone());
                 let varied: Vec<String> = point.iter().map(|(k, v)| format!("{k}={}", format_value(v))).collect();
@@ -184,16 +195,10 @@ pub fn expand(exp: &Experiment) -> Result<Vec<Cell>> {
                 };
                 for seed_index in 0..exp.file.seeds {
                     let seed = derive_seed(exp.file.seed, seed_index);
-                    let identity = Identity {
-                        optimizer: &entry.name,
-                        resolved: &built.resolved,
-                        dataset: &dataset,
-                        network: &network,
-                        seed,
-                    };
+                    let (id, config_key) = identity_hashes(&entry.name, &built.resolved, &dataset, &network, seed)?;
                     cells.push(Cell {
-                        id: content_hash(&identity)?,
-                        config_key: content_hash(&Identity { seed: 0, ..identity })?,
+                        id,
+                        config_key,
                         optimizer: entry.name.clone(),
                         optimizer_label: optimizer_label.clone(),
                         setting: setting_values.clone(),

@@ -26,6 +26,7 @@ pub mod cells;
 pub mod data;
 pub mod execute;
 pub mod experiment;
+pub mod migrate;
 pub mod observers;
 pub mod provenance;
 pub mod registry;

@@ -18,10 +18,11 @@ pub trait MethodConfig: Serialize + DeserializeOwned + Default + Debug + Clone {
     fn build(&self) -> Result<Box<dyn Optimizer>>;
 
     /// The configuration with every value that depends on others (a variant's defaults,
-    /// say) filled in: what results record as the effective hyper-parameters.
-    fn resolved(&self) -> Self {
-        self.clone()
-    }
+    /// say) filled in: what results record as the effective hyper-parameters, and what cell
+    /// identities hash. Deliberately without a default: two entries that run the same
+    /// optimizer must resolve to the same value, so every configuration says how it resolves
+    /// (a configuration without dependent values returns a clone).
+    fn resolved(&self) -> Self;
 }
 
 /// Hyper-parameters of a per-tensor update rule (SGD, Adam, ...); the runner pairs them with

@@ -55,6 +55,12 @@ enum Command {
     Paper(paper::PaperArgs),
     /// Write results/NAME/report.html: summary, configurations and every plot in one page.
     Report(PlotArgs),
+    /// Move stored cells to the ids and metric names of the current code (after a change to how
+    /// configurations resolve); replay them afterwards to check they still follow from the code.
+    Migrate {
+        /// Results directory to migrate (default: the results directory).
+        dir: Option<PathBuf>,
+    },
     /// List optimizers, datasets and experiments.
     List,
     /// Speed measurements at the paper's sizes.
@@ -222,6 +228,22 @@ fn main() -> Result<()> {
             finish(&exp, &cells, &layout, args.band)
         }
         Command::Bench { threads, bench } => bench::run(bench, threads.unwrap_or_else(harness::default_threads)),
+        Command::Migrate { dir } => {
+            let dir = dir.unwrap_or_else(|| layout.results.clone());
+            let done = harness::migrate::migrate(&dir, harness::migrate::COLUMN_RENAMES)?;
+            for m in &done.moved {
+                println!("{} -> {}", m.from.display(), m.to.display());
+            }
+            println!(
+                "{}: {} cells moved, {} rewritten in place, {} metric files with renamed columns, {} already current",
+                dir.display(),
+                done.moved.len(),
+                done.rewritten,
+                done.renamed_columns,
+                done.unchanged
+            );
+            Ok(())
+        }
         Command::List => {
             println!("optimizers:");
             for e in registry::REGISTRY {
