@@ -1,17 +1,14 @@
 //! Adam trains on real MNIST: a fraction of an epoch lifts test accuracy far above chance.
 //!
-//! Finds the data the way the runner does (`DLADMM_DATA`, else the user cache); skipped with
-//! a message when `DLADMM_DATA` is unset, so that an offline machine without the data passes.
+//! Needs MNIST in the directory named by `DLADMM_DATA`: ignored by default, so that the test
+//! summary shows it skipped; `cargo test -- --include-ignored` runs it (as CI does).
 
 use adam::AdamConfig;
 use optim_core::{BatchConfig, GradientMethod, Init, Mlp, Optimizer, RuleConfig, Stream, rng_for};
 
 #[test]
+#[ignore = "needs DLADMM_DATA"]
 fn a_fraction_of_an_epoch_beats_chance_by_far() {
-    if std::env::var_os("DLADMM_DATA").is_none() {
-        eprintln!("skipped: set DLADMM_DATA to the directory holding mnist/ to run this test");
-        return;
-    }
     let data = datasets::load("mnist", &datasets::DataSource::from_env()).expect("MNIST loads from DLADMM_DATA");
     // 6,400 images = 50 mini-batches of 128, about a ninth of an epoch.
     let train = data.train.first(6_400).unwrap();
