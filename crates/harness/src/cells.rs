@@ -16,6 +16,8 @@ pub struct Cell {
     pub id: String,
     /// Registry name of the optimizer.
     pub optimizer: String,
+    /// Label of the optimizer entry (its `label`, else its name), without grid values.
+    pub entry: String,
     /// Label of the optimizer configuration: the entry's label and its grid values.
     pub optimizer_label: String,
     /// Values of the experiment-wide axes of this cell (empty without a `[grid]`).
@@ -184,7 +186,7 @@ pub fn expand(exp: &Experiment) -> Result<Vec<Cell>> {
                 let base = entry.label.clone().unwrap_or_else(|| entry.name.clone());
                 let varied: Vec<String> = point.iter().map(|(k, v)| format!("{k}={}", format_value(v))).collect();
                 let optimizer_label = if varied.is_empty() {
-                    base
+                    base.clone()
                 } else {
                     format!("{base} {}", varied.join(" "))
                 };
@@ -200,6 +202,7 @@ pub fn expand(exp: &Experiment) -> Result<Vec<Cell>> {
                         id,
                         config_key,
                         optimizer: entry.name.clone(),
+                        entry: base.clone(),
                         optimizer_label: optimizer_label.clone(),
                         setting: setting_values.clone(),
                         label: label.clone(),

@@ -47,6 +47,35 @@ pub struct ExperimentFile {
     /// `"dataset.name"`, `"network.hidden"`, `"network.init"` -> arrays of values.
     #[serde(default)]
     pub grid: Option<toml::Spanned<toml::Table>>,
+    /// Published or digitised values to compare with ([`crate::reference`]).
+    #[serde(default)]
+    pub references: Vec<crate::reference::ReferenceSpec>,
+    /// How reports choose the best point of each entry's grid (none: no choice is made).
+    #[serde(default)]
+    pub tuning: Option<TuningSpec>,
+}
+
+/// How the best point of each optimizer entry's grid is chosen: by one metric's final value.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TuningSpec {
+    /// The metrics column whose last finite value decides (`train_loss`, say: the test set must
+    /// play no part in a choice).
+    pub metric: String,
+    /// `min` (default) or `max`.
+    #[serde(default)]
+    pub goal: Goal,
+}
+
+/// Whether smaller or larger is better.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Goal {
+    /// Smaller is better.
+    #[default]
+    Min,
+    /// Larger is better.
+    Max,
 }
 
 fn one() -> usize {
@@ -183,7 +212,25 @@ impl Experiment {
             .map(|t| exp.split_entry(t))
             .collect::<Result<_>>()?;
         exp.validate()?;
+        for (i, spec) in exp.file.references.iter().enumerate() {
+            crate::reference::Reference::load(spec, exp.experiments_dir())
+                .with_context(|| format!("{}: [[references]] entry {}", exp.path.display(), i + 1))?;
+        }
         Ok(exp)
+    }
+
+    /// The directory of the experiment file, against which its references' files resolve.
+    pub fn experiments_dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
+    /// The references of the experiment, read.
+    pub fn references(&self) -> Result<Vec<crate::reference::Reference>> {
+        self.file
+            .references
+            .iter()
+            .map(|spec| crate::reference::Reference::load(spec, self.experiments_dir()))
+            .collect()
     }
 
     /// The byte range of a table whose header toml reports at `header`: up to the next

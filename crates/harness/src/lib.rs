@@ -29,11 +29,14 @@ pub mod experiment;
 pub mod migrate;
 pub mod observers;
 pub mod provenance;
+pub mod reduction;
+pub mod reference;
 pub mod registry;
 pub mod replay;
 pub mod results;
 pub mod shard;
 pub mod store;
+pub mod suite;
 
 use std::path::{Path, PathBuf};
 

@@ -97,6 +97,94 @@ pub fn compare(stored: &CellResult, replayed: &CellResult) -> Result<Agreement> 
     Ok(agreement)
 }
 
+/// The `provenance` object of a stored cell's `config.json` (`Null` when unreadable).
+pub fn stored_provenance(results: &std::path::Path, experiment: &str, id: &str) -> serde_json::Value {
+    let dir = crate::store::CellDir::new(results, experiment, id);
+    std::fs::read_to_string(dir.config())
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .map_or(serde_json::Value::Null, |json| json["provenance"].clone())
+}
+
+/// What [`replay_experiment`] needs besides the experiment.
+pub struct ReplayOptions<'a> {
+    /// The project layout (its root names the code revision).
+    pub layout: &'a crate::Layout,
+    /// Where the stored cells are (`results/` or a suite's directory).
+    pub results: &'a std::path::Path,
+    /// Iterations to rerun from the start.
+    pub iterations: usize,
+    /// Threads; `None`: each cell's stored thread count, since threads can change the last
+    /// bits of a product.
+    pub threads: Option<usize>,
+    /// Where the datasets are.
+    pub data: &'a mut crate::data::DataCache,
+}
+
+/// Reruns the first iterations of every finished cell of `exp` stored under `opts.results` in
+/// a scratch directory, one cell at a time, and prints how each agrees with its stored run as
+/// soon as it ends (a long replay keeps what it found if stopped). Nothing stored changes.
+pub fn replay_experiment(exp: &crate::experiment::Experiment, opts: &mut ReplayOptions<'_>) -> Result<Vec<Agreement>> {
+    anyhow::ensure!(opts.iterations > 0, "--replay needs at least one iteration");
+    let stored: Vec<CellResult> = crate::results::read_all(opts.results, &exp.name, &crate::cells::expand(exp)?)?
+        .into_iter()
+        .filter(|r| r.status.is_some())
+        .collect();
+    if stored.is_empty() {
+        eprintln!("{}: no finished cell to replay", exp.name);
+        return Ok(Vec::new());
+    }
+    let scratch = tempfile::Builder::new().prefix("runner-replay-").tempdir()?;
+    let short = crate::reduction::Reduction {
+        iterations: Some(opts.iterations),
+        ..Default::default()
+    }
+    .apply(exp.clone())?;
+    let cells = crate::cells::expand(&short)?;
+    let mut agreements = Vec::new();
+    for old in &stored {
+        let cell = cells
+            .iter()
+            .find(|c| c.id == old.cell.id)
+            .ok_or_else(|| anyhow::anyhow!("{}: no cell to replay", old.cell.label))?;
+        let p = stored_provenance(opts.results, &exp.name, &old.cell.id);
+        let stored_threads = p["threads"].as_u64().map(|t| t as usize);
+        let threads = opts.threads.or(stored_threads);
+        let run = crate::run_options(opts.layout, scratch.path(), threads, 1, false);
+        crate::execute::run_cells(&short, std::slice::from_ref(cell), opts.data, &run)?;
+        let new = crate::results::read_cell(scratch.path(), &short.name, cell)?
+            .ok_or_else(|| anyhow::anyhow!("{}: the replay wrote no metrics", cell.label))?;
+        let agreement = compare(old, &new)?;
+        let used = threads.unwrap_or_else(crate::default_threads);
+        println!(
+            "{} {} (stored: revision {}, {} thread{}; replayed with {used}): {agreement}",
+            exp.name,
+            old.cell.label,
+            p["git_revision"].as_str().unwrap_or("unknown"),
+            stored_threads.map_or("?".into(), |t| t.to_string()),
+            if stored_threads == Some(1) { "" } else { "s" },
+        );
+        agreements.push(agreement);
+    }
+    Ok(agreements)
+}
+
+/// The closing line of a replay, and an error if any cell differs.
+pub fn verdict(agreements: &[Agreement], iterations: usize, root: &std::path::Path) -> Result<()> {
+    let different = agreements.iter().filter(|a| !a.is_identical()).count();
+    println!(
+        "replayed {} cell{} for {iterations} iteration{} at revision {}: {different} differ",
+        agreements.len(),
+        if agreements.len() == 1 { "" } else { "s" },
+        if iterations == 1 { "" } else { "s" },
+        crate::provenance::git_revision(root)
+    );
+    match different {
+        0 => Ok(()),
+        n => bail!("{n} replayed cell(s) differ from their stored results"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,8 +2,9 @@
 //!
 //! Statistics over seeds ([`stats`]), the summary table ([`summary`]), charts drawn without
 //! system fonts ([`chart`]), one plot per metric ([`plots`]), timing and performance profiles
-//! ([`profiles`]), the single-page HTML report ([`report`]), the paper's figures and tables
-//! ([`paper`]) and speed measurements ([`bench`]).
+//! ([`profiles`]), the single-page HTML report ([`report`]), comparisons with published values
+//! ([`reference`]), tuning tables ([`tuning`]), a suite's reports ([`suite`]) and speed
+//! measurements ([`bench`]).
 //!
 //! ```no_run
 //! use harness::{Layout, cells, experiment::Experiment};
@@ -20,14 +21,16 @@
 
 pub mod bench;
 pub mod chart;
-pub mod paper;
 pub mod plots;
 pub mod profiles;
+pub mod reference;
 pub mod report;
 pub mod stats;
+pub mod suite;
 pub mod summary;
+pub mod tuning;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use harness::Layout;
@@ -43,6 +46,8 @@ pub struct Drawn {
     pub results: Vec<CellResult>,
     /// Every chart written (stems, without extension).
     pub plots: Vec<PathBuf>,
+    /// The comparison with the experiment's references (Markdown; empty without references).
+    pub references: String,
 }
 
 /// Summary and plots of `exp` from stored results; prints the summary table.
@@ -68,15 +73,68 @@ pub fn draw(exp: &Experiment, cells: &[Cell], layout: &Layout, band: plots::Band
         &exp.file.targets,
         &out,
     )?);
+    let references = references(exp, &results, &dir, &out, &mut written)?;
     println!("\n{}", summary::markdown(&rows));
     println!(
         "results: {}  (summary.csv, summary.md, one directory per cell)",
         dir.display()
     );
     println!("plots:   {} ({} charts, PNG and SVG)", out.display(), written.len());
+    if !references.is_empty() {
+        println!("references: {}", dir.join("references.md").display());
+    }
     Ok(Drawn {
         rows,
         results,
         plots: written,
+        references,
     })
+}
+
+/// Writes `references.md` beside the summary and one figure per reference; returns the
+/// Markdown (empty when the experiment declares no reference).
+fn references(
+    exp: &Experiment,
+    results: &[CellResult],
+    dir: &Path,
+    out: &Path,
+    written: &mut Vec<PathBuf>,
+) -> Result<String> {
+    let refs = exp.references()?;
+    if refs.is_empty() {
+        return Ok(String::new());
+    }
+    let mut md = format!(
+        "# {}: our results beside the references\n\n{}\n\n",
+        exp.name, exp.file.description
+    );
+    let link_dir = relative_path(dir, out);
+    for (i, r) in refs.iter().enumerate() {
+        let stem = out.join(reference::figure_name(r, i));
+        let figure = reference::Figure {
+            stem: &stem,
+            link_dir: &link_dir,
+            subtitle: Some(format!("{}. Dashed: {}.", exp.file.description, r.spec.name)),
+        };
+        md.push_str(&reference::section(r, results, &figure)?.markdown);
+        written.push(stem);
+    }
+    harness::store::write_atomic(&dir.join("references.md"), |w| Ok(w.write_all(md.as_bytes())?))?;
+    Ok(md)
+}
+
+/// `to` relative to `from` (both directories), with `/` separators, for Markdown links.
+pub fn relative_path(from: &Path, to: &Path) -> String {
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let (from, to) = (abs(from), abs(to));
+    let from: Vec<_> = from.components().collect();
+    let to: Vec<_> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".into(); from.len() - common];
+    parts.extend(
+        to[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() { ".".into() } else { parts.join("/") }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::summary::Row;
-use harness::results::{CellResult, group_by_config};
+use harness::results::group_by_config;
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -35,15 +35,22 @@ fn table(rows: &[Row]) -> String {
     html
 }
 
+/// Markdown as HTML, without its images (the page inlines every figure itself).
+fn markdown_html(md: &str) -> String {
+    let text: String = md
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("!["))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let parser = pulldown_cmark::Parser::new_ext(&text, pulldown_cmark::Options::ENABLE_TABLES);
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, parser);
+    html
+}
+
 /// Writes `report.html` into `results/NAME/` and returns its path.
-pub fn write(
-    experiment: &str,
-    description: &str,
-    results: &[CellResult],
-    rows: &[Row],
-    plots: &[PathBuf],
-    out_dir: &Path,
-) -> Result<PathBuf> {
+pub fn write(experiment: &str, description: &str, drawn: &crate::Drawn, out_dir: &Path) -> Result<PathBuf> {
+    let (results, rows, plots) = (&drawn.results, &drawn.rows, &drawn.plots);
     let mut html = String::new();
     let _ = write!(
         html,
@@ -57,6 +64,10 @@ th{{background:#f3f3f3}} figure{{margin:2em 0}} svg{{max-width:100%;height:auto}
     );
     html.push_str("<h2>Summary</h2>\n<p>Mean ± 95% confidence interval over seeds; s/iteration is the median update time (evaluation excluded); targets: iterations / seconds to first reach the test accuracy, and seeds that never did.</p>\n");
     html.push_str(&table(rows));
+    if !drawn.references.is_empty() {
+        html.push_str("<h2>References</h2>\n");
+        html.push_str(&markdown_html(&drawn.references));
+    }
     html.push_str("<h2>Configurations</h2>\n");
     for (_, group) in group_by_config(results) {
         let c = &group[0].cell;

@@ -3,7 +3,8 @@
 //! ```text
 //! runner exp mnist            # run experiments/mnist.toml, write results/mnist/ and plots/mnist/
 //! runner plot mnist           # redraw plots/mnist/ from results/mnist/ without training
-//! runner list                 # optimizers, datasets, experiments
+//! runner paper fig4           # the suite experiments/suites/dladmm-kdd2019.toml, item fig4
+//! runner list                 # optimizers, datasets, experiments, suites
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -12,8 +13,9 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
 use harness::experiment::{self, Experiment};
+use harness::reduction::Reduction;
 use harness::{Layout, cells, data, registry, shard, store};
-use reports::{bench, paper, plots, report};
+use reports::{bench, plots, report};
 
 /// Train MLPs with dlADMM and its competitors on the same data, measure them side by side,
 /// and draw the result.
@@ -50,9 +52,11 @@ enum Command {
     /// Copy finished cells of an experiment from other results directories (shards), then
     /// redraw the summary and plots.
     Merge(MergeArgs),
-    /// Reproduce a figure or table of the paper (runs resumably, draws it with the paper's
-    /// curves overlaid, writes results/paper/ITEM.md and the index results/paper/REPORT.md).
-    Paper(paper::PaperArgs),
+    /// Run and report an item of a suite (experiments/suites/NAME.toml): its experiments run
+    /// resumably, its report results/<dir>/ITEM.md shows them beside their references.
+    Suite(SuiteArgs),
+    /// The dlADMM paper's figures and tables: `runner suite dladmm-kdd2019 ITEM`.
+    Paper(ItemArgs),
     /// Write results/NAME/report.html: summary, configurations and every plot in one page.
     Report(PlotArgs),
     /// Move stored cells to the ids and metric names of the current code (after a change to how
@@ -102,6 +106,69 @@ struct ExpArgs {
     /// Run only shard K of N (e.g. `--shard 2/4`); gather the shards with `runner merge`.
     #[arg(long)]
     shard: Option<shard::Shard>,
+    #[command(flatten)]
+    reduce: ReduceArgs,
+    /// Check the stored results instead of extending them: rerun the first K iterations of
+    /// every finished cell in a scratch directory and compare them value by value with the
+    /// stored ones (fails if any differs; nothing stored changes). Each cell runs with its
+    /// stored thread count unless --threads is given.
+    #[arg(long, value_name = "K", conflicts_with_all = ["dry_run", "force"])]
+    replay: Option<usize>,
+}
+
+/// A quick run's reduction of an experiment's setting: results, reports and plots carry its
+/// name, so they never mix with the full setting's.
+#[derive(Args, Clone, Default)]
+struct ReduceArgs {
+    /// Use at most this many training samples (an axis of sizes is scaled down proportionally).
+    #[arg(long)]
+    samples: Option<usize>,
+    /// Run this many iterations instead of the experiment's.
+    #[arg(long)]
+    iterations: Option<usize>,
+    /// Hidden widths, comma separated (a width axis; otherwise the first value for every layer).
+    #[arg(long, value_delimiter = ',')]
+    widths: Option<Vec<usize>>,
+}
+
+impl ReduceArgs {
+    fn reduction(&self) -> Reduction {
+        Reduction {
+            samples: self.samples,
+            iterations: self.iterations,
+            widths: self.widths.clone(),
+        }
+    }
+}
+
+#[derive(Args)]
+struct SuiteArgs {
+    /// Suite name (a file experiments/suites/NAME.toml).
+    suite: String,
+    #[command(flatten)]
+    item: ItemArgs,
+}
+
+#[derive(Args)]
+struct ItemArgs {
+    /// The item to run and report, or `all`.
+    item: String,
+    #[command(flatten)]
+    reduce: ReduceArgs,
+    /// Only redraw the reports and figures from stored results.
+    #[arg(long)]
+    no_run: bool,
+    /// Directory holding the datasets (default: $DLADMM_DATA or the user cache).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Threads in total (default: all cores; for --replay: each cell's stored count).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Check the stored results instead of extending them: rerun the first K iterations of
+    /// every finished cell in a scratch directory and compare them value by value with the
+    /// stored ones (fails if any differs; nothing stored changes).
+    #[arg(long, value_name = "K", conflicts_with = "no_run")]
+    replay: Option<usize>,
 }
 
 #[derive(Args)]
@@ -123,6 +190,49 @@ struct PlotArgs {
     /// What the band around each mean shows.
     #[arg(long, value_enum, default_value_t)]
     band: plots::Band,
+    #[command(flatten)]
+    reduce: ReduceArgs,
+}
+
+/// The suite behind `runner paper`.
+const PAPER_SUITE: &str = "dladmm-kdd2019";
+
+/// Runs (or replays) an item of `suite`, or all of them.
+fn suite(layout: &Layout, suite: &str, args: ItemArgs) -> Result<()> {
+    let suite = harness::suite::Suite::load(&layout.root, suite)?;
+    let items: Vec<&harness::suite::SuiteItem> = if args.item == "all" {
+        suite.file.items.iter().collect()
+    } else {
+        vec![suite.item(&args.item)?]
+    };
+    let reduction = args.reduce.reduction();
+    if let Some(iterations) = args.replay {
+        let results = layout.results.join(&suite.file.dir);
+        let mut data = data::DataCache::new(args.data_dir);
+        let mut agreements = Vec::new();
+        for item in items {
+            for name in &item.experiments {
+                let exp = reduction.apply(Experiment::load(&layout.root, name)?)?;
+                let mut opts = harness::replay::ReplayOptions {
+                    layout,
+                    results: &results,
+                    iterations,
+                    threads: args.threads,
+                    data: &mut data,
+                };
+                agreements.extend(harness::replay::replay_experiment(&exp, &mut opts)?);
+            }
+        }
+        return harness::replay::verdict(&agreements, iterations, &layout.root);
+    }
+    let run = reports::suite::SuiteRun {
+        layout,
+        reduction,
+        no_run: args.no_run,
+        data_dir: args.data_dir,
+        threads: args.threads,
+    };
+    reports::suite::run_suite(&suite, &items, &run)
 }
 
 fn layout(paths: &Paths) -> Result<Layout> {
@@ -152,7 +262,22 @@ fn main() -> Result<()> {
     let layout = layout(&cli.paths)?;
     match cli.command {
         Command::Exp(args) => {
-            let exp = Experiment::load(&layout.root, &args.name)?;
+            let exp = args
+                .reduce
+                .reduction()
+                .apply(Experiment::load(&layout.root, &args.name)?)?;
+            if let Some(iterations) = args.replay {
+                let mut data = data::DataCache::new(args.data_dir);
+                let mut opts = harness::replay::ReplayOptions {
+                    layout: &layout,
+                    results: &layout.results,
+                    iterations,
+                    threads: args.threads,
+                    data: &mut data,
+                };
+                let agreements = harness::replay::replay_experiment(&exp, &mut opts)?;
+                return harness::replay::verdict(&agreements, iterations, &layout.root);
+            }
             let mut cells = cells::expand(&exp)?;
             if let Some(only) = &args.only {
                 cells.retain(|c| c.label.contains(only.as_str()));
@@ -196,7 +321,8 @@ fn main() -> Result<()> {
             ran?;
             drawn
         }
-        Command::Paper(args) => paper::run(&paper::PaperRun { layout: &layout, args }),
+        Command::Suite(args) => suite(&layout, &args.suite, args.item),
+        Command::Paper(args) => suite(&layout, PAPER_SUITE, args),
         Command::Merge(args) => {
             let exp = Experiment::load(&layout.root, &args.name)?;
             let cells = cells::expand(&exp)?;
@@ -208,22 +334,26 @@ fn main() -> Result<()> {
             finish(&exp, &cells, &layout, args.band)
         }
         Command::Report(args) => {
-            let exp = Experiment::load(&layout.root, &args.name)?;
+            let exp = args
+                .reduce
+                .reduction()
+                .apply(Experiment::load(&layout.root, &args.name)?)?;
             let cells = cells::expand(&exp)?;
             let drawn = reports::draw(&exp, &cells, &layout, args.band)?;
             let path = report::write(
                 &exp.name,
                 &exp.file.description,
-                &drawn.results,
-                &drawn.rows,
-                &drawn.plots,
+                &drawn,
                 &layout.results.join(&exp.name),
             )?;
             println!("report:  {}", path.display());
             Ok(())
         }
         Command::Plot(args) => {
-            let exp = Experiment::load(&layout.root, &args.name)?;
+            let exp = args
+                .reduce
+                .reduction()
+                .apply(Experiment::load(&layout.root, &args.name)?)?;
             let cells = cells::expand(&exp)?;
             finish(&exp, &cells, &layout, args.band)
         }
@@ -250,6 +380,7 @@ fn main() -> Result<()> {
                 println!("  {:<10} {}", e.name, e.description);
             }
             println!("datasets:\n  {}", data::names().join(", "));
+            println!("suites:\n  {}", harness::suite::list(&layout.root).join(", "));
             println!("experiments ({}):", layout.root.join("experiments").display());
             for name in experiment::list(&layout.root).context("listing experiments")? {
                 let desc = Experiment::load(&layout.root, &name)

@@ -1,27 +1,32 @@
-//! The reduction of a quick run (`--samples`, `--iterations`, `--widths`), named in every output.
+//! The reduction of a quick run (`--samples`, `--iterations`, `--widths`) of any experiment, named
+//! in every output so that it is never mistaken for the full one.
 
 use std::fmt::Write as _;
 
 use anyhow::{Result, anyhow};
 
-use harness::experiment::Experiment;
+use crate::experiment::Experiment;
 
 /// A scaled-down run's settings, printed on every output so that it is never mistaken for
 /// the full one.
 #[derive(Debug, Clone, Default)]
-pub(super) struct Scale {
-    pub(super) samples: Option<usize>,
-    pub(super) iterations: Option<usize>,
-    pub(super) widths: Option<Vec<usize>>,
+pub struct Reduction {
+    /// At most this many training samples (an axis of sizes is scaled down proportionally).
+    pub samples: Option<usize>,
+    /// This many iterations instead of the experiment's.
+    pub iterations: Option<usize>,
+    /// Hidden widths: the width axis, or the first value for every hidden layer.
+    pub widths: Option<Vec<usize>>,
 }
 
-impl Scale {
-    pub(super) fn is_reduced(&self) -> bool {
+impl Reduction {
+    /// Whether anything is reduced.
+    pub fn is_reduced(&self) -> bool {
         self.samples.is_some() || self.iterations.is_some() || self.widths.is_some()
     }
 
     /// Suffix of the experiment name of a reduced run: results never mix with full ones.
-    pub(super) fn suffix(&self) -> String {
+    pub fn suffix(&self) -> String {
         let mut s = String::new();
         if let Some(n) = self.samples {
             let _ = write!(s, "-s{n}");
@@ -35,7 +40,8 @@ impl Scale {
         if s.is_empty() { s } else { format!("-reduced{s}") }
     }
 
-    pub(super) fn note(&self) -> Option<String> {
+    /// The line that marks every output of a reduced run.
+    pub fn note(&self) -> Option<String> {
         self.is_reduced().then(|| {
             let mut parts = Vec::new();
             if let Some(n) = self.samples {
@@ -52,7 +58,7 @@ impl Scale {
     }
 
     /// Applies the scale to an experiment loaded from its file.
-    pub(super) fn apply(&self, mut exp: Experiment) -> Result<Experiment> {
+    pub fn apply(&self, mut exp: Experiment) -> Result<Experiment> {
         exp.name.push_str(&self.suffix());
         if let Some(n) = self.iterations {
             exp.file.iterations = n;
