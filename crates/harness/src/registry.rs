@@ -61,6 +61,7 @@ pub const REGISTRY: &[Entry] = &[
     rule::<adam::AdamConfig>("adam", "Adam (Kingma & Ba), PyTorch semantics"),
     rule::<adagrad::AdagradConfig>("adagrad", "Adagrad (Duchi et al.), PyTorch semantics"),
     rule::<adadelta::AdadeltaConfig>("adadelta", "Adadelta (Zeiler), PyTorch semantics"),
+    rule::<rmsprop::RmspropConfig>("rmsprop", "RMSprop (Tieleman & Hinton), PyTorch semantics"),
     method::<admm::AdmmConfig>("admm", "gradient-free ADMM of Taylor et al. (2016), full batch"),
     method::<dladmm::DladmmConfig>(
         "dladmm",
