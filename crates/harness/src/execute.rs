@@ -5,16 +5,17 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, anyhow};
 use indicatif::MultiProgress;
-use optim_core::{Budget, Executor, Mlp, Observer, Progress, Stream, rng_for};
+use optim_core::{Budget, Executor, Mlp, Observer, Stream, rng_for};
 use serde::Serialize;
 
 use crate::cells::Cell;
+use crate::checkpointing::Checkpointing;
 use crate::data::{DataCache, LoadedData};
 use crate::experiment::Experiment;
-use crate::observers::{Checkpointer, MetricsWriter, ProgressReporter};
+use crate::observers::{MetricsWriter, ProgressReporter};
 use crate::provenance::Provenance;
 use crate::registry;
-use crate::store::{CellDir, Status, WallClock, write_json};
+use crate::store::{CellDir, Status, write_json};
 
 /// How to run an experiment's cells.
 #[derive(Debug, Clone)]
@@ -60,32 +61,24 @@ pub fn run_cell(
     threads: usize,
     multi: &MultiProgress,
 ) -> Result<Status> {
-    let started = std::time::Instant::now();
     let dir = CellDir::new(&opts.results, &exp.name, &cell.id);
     let iterations = cell.iterations;
     std::fs::create_dir_all(&dir.path).with_context(|| format!("creating {}", dir.path.display()))?;
     dir.clean_temporaries();
     let widths = widths(cell, data);
     let mut optimizer = (registry::find(&cell.optimizer)?.build)(&cell.params)?.optimizer;
-    let (mut model, progress, wall) = match dir.checkpoints().pop() {
-        Some((_, ckpt)) => {
-            let resumed = crate::store::load_checkpoint(&ckpt, optimizer.as_mut(), &data.train)
-                .with_context(|| format!("resuming cell {} from {}", cell.id, ckpt.display()))?;
-            (
-                resumed.model,
-                resumed.progress,
-                WallClock::resume(started, resumed.wall_seconds),
-            )
-        }
-        None => {
-            let model = Mlp::new(&widths, &cell.network.init, &mut rng_for(cell.seed, Stream::Init, 0))
-                .map_err(|e| anyhow!("{e}"))?;
-            optimizer
-                .initialize(&model, &data.train, cell.seed)
-                .map_err(|e| anyhow!("initializing {}: {e}", cell.label))?;
-            (model, Progress::default(), WallClock::resume(started, Some(0.0)))
-        }
+    let checkpointing = Checkpointing {
+        dir: dir.clone(),
+        every: exp.file.checkpoint_every,
     };
+    let start = checkpointing
+        .start(optimizer.as_mut(), &data.train, |optimizer| {
+            let model = Mlp::new(&widths, &cell.network.init, &mut rng_for(cell.seed, Stream::Init, 0))?;
+            optimizer.initialize(&model, &data.train, cell.seed)?;
+            Ok(model)
+        })
+        .with_context(|| format!("starting cell {} ({})", cell.id, cell.label))?;
+    let (mut model, progress, wall) = (start.model, start.progress, start.wall);
     if progress.next_iteration == 0 || !dir.config().exists() {
         let record = CellRecord {
             experiment: &exp.name,
@@ -101,11 +94,7 @@ pub fn run_cell(
     std::fs::remove_file(dir.status_path()).ok();
     let header = MetricsWriter::header(&optimizer.diagnostic_names());
     let mut metrics = MetricsWriter::open(dir.metrics(), &header, progress.next_iteration)?;
-    let mut checkpointer = Checkpointer {
-        dir: dir.clone(),
-        every: exp.file.checkpoint_every,
-        wall,
-    };
+    let mut checkpointer = checkpointing.observer(wall);
     let prefix = format!("{} seed {}", cell.label, cell.seed_index);
     let mut reporter = ProgressReporter::new(multi, prefix, progress.next_iteration, iterations);
     let mut executor = Executor {

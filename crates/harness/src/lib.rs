@@ -23,6 +23,7 @@
 //! ```
 
 pub mod cells;
+pub mod checkpointing;
 pub mod data;
 pub mod execute;
 pub mod experiment;
