@@ -12,7 +12,7 @@ use crate::state::State;
 use crate::sweep::{Counters, Settings, backward_sweep, forward_sweep};
 use crate::training_cost::training_cost;
 use crate::workspace::Workspace;
-use crate::z_output::Fista;
+use crate::z_output::{FistaSettings, reference_rules};
 
 /// Names of the per-iteration diagnostics, in order (`training_cost` follows them under
 /// the adaptive schedule).
@@ -89,28 +89,7 @@ impl std::fmt::Debug for Run {
 
 fn check_problem(model: &Mlp, train: &Dataset) -> Result<Vec<usize>> {
     let widths = model.widths();
-    if model.depth() < 2 {
-        return Err(OptimError::Shape(format!(
-            "dlADMM needs at least one hidden layer (depth >= 2); widths {widths:?}"
-        )));
-    }
-    if widths[0] != train.num_features() {
-        return Err(OptimError::Shape(format!(
-            "the model takes {} features, the data have {}",
-            widths[0],
-            train.num_features()
-        )));
-    }
-    if widths[widths.len() - 1] != train.num_classes {
-        return Err(OptimError::Shape(format!(
-            "the model has {} outputs, the data {} classes",
-            widths[widths.len() - 1],
-            train.num_classes
-        )));
-    }
-    if train.is_empty() {
-        return Err(OptimError::Shape("the training set is empty".into()));
-    }
+    admm_kernels::check_problem("dlADMM", &widths, train, 2)?;
     Ok(widths)
 }
 
@@ -147,10 +126,9 @@ fn settings(params: &Params, state: &State) -> Settings {
         nu: state.nu,
         w_search: search(state.theta),
         a_search: search(state.tau),
-        fista: Fista {
+        fista: FistaSettings {
             step: params.fista_step,
-            tol: params.fista_tol,
-            max_iterations: params.fista_max_iterations,
+            rules: reference_rules(params.fista_tol, params.fista_max_iterations),
         },
     }
 }
