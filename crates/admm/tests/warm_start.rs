@@ -185,7 +185,8 @@ fn a_network_without_hidden_layers_is_a_least_squares_fit() {
 /// a_l` (and `λ`): a wrong weight, penalty or input in any z update shows here.
 #[test]
 fn pre_activations_end_each_iteration_at_their_closed_form() {
-    use admm::{hinge_z, relu_z};
+    use admm::hinge_z;
+    use admm_kernels::relu_prox;
     use optim_core::linalg::matmul;
     let config = AdmmConfig {
         loss: OutputLoss::Hinge,
@@ -212,7 +213,7 @@ fn pre_activations_end_each_iteration_at_their_closed_form() {
             for ((i, j), &z) in state.z[l].indexed_iter() {
                 let m = product[[i, j]] + layer.bias[i];
                 let expected = if l + 1 < depth {
-                    relu_z(m, state.a[l][[i, j]], config.beta, config.gamma)
+                    relu_prox(m, state.a[l][[i, j]], config.beta, config.gamma)
                 } else {
                     let lambda = state.lambda[[i, j]];
                     hinge_z(m, lambda, i == data.labels[j] as usize, config.beta)
