@@ -11,7 +11,8 @@
 //! - [`forward`], [`residual`](mod@residual), [`scaled_step`]: the bias-add forward
 //!   pass, constraint residuals and gradient steps on large matrices;
 //! - [`Scratch`]: reusable buffers; [`problem`], [`validate`]: shape and hyper-parameter
-//!   checks; [`diagnostics`]: the names of the diagnostics both optimizers report.
+//!   checks; [`diagnostics`]: the names of the diagnostics both optimizers report;
+//!   [`fingerprint`]: a bit-exact record of a short run, to check that they stay the same.
 //!
 //! Where the two methods' historical arithmetic differs (FISTA's stop rule, the order of a
 //! sum), the kernel takes it as a parameter, so each keeps its results bit for bit.
@@ -32,6 +33,7 @@
 
 pub mod blocks;
 pub mod diagnostics;
+pub mod fingerprint;
 pub mod fista;
 pub mod forward;
 pub mod ordered_sum;
@@ -46,7 +48,8 @@ pub use blocks::{BLOCK_COLUMNS, block_of, blocks, blocks_mut, label_blocks, stor
 pub use fista::{Fista, FistaBlock, FistaBuffers, FistaOutcome, ReturnPoint, StopRule};
 pub use forward::{add_bias, add_bias_in_place, relu_into};
 pub use ordered_sum::{
-    frobenius_product, ordered_row_sums, ordered_sum, ordered_sums, small_squared_norm, squared_norm, sum_of_squares,
+    frobenius_product, non_finite_indicator, ordered_row_sums, ordered_sum, ordered_sums, small_squared_norm,
+    squared_norm, sum_of_squares,
 };
 pub use problem::{block_shape_mismatch, check_problem};
 pub use relu_prox::{ReluProxSums, SumOrder, relu_prox, relu_prox_pass};

@@ -37,6 +37,13 @@ pub fn ordered_row_sums(parts: &[Vec<f64>], rows: usize) -> Vec<f64> {
     total
 }
 
+/// 1 if `x` is not finite, else 0: a flag that passes carry through their block sums, so
+/// that one non-finite entry anywhere shows in the total.
+#[inline]
+pub fn non_finite_indicator(x: f32) -> f64 {
+    if x.is_finite() { 0.0 } else { 1.0 }
+}
+
 /// Sum of squares of `x` with eight independent f64 accumulators (vectorisable; no long
 /// chain of dependent additions).
 #[inline]
@@ -116,5 +123,10 @@ mod tests {
             -3.0
         );
         assert_eq!(sum_of_squares(&[1.0; 11]), 11.0);
+        assert_eq!(
+            non_finite_indicator(f32::NAN) + non_finite_indicator(f32::NEG_INFINITY),
+            2.0
+        );
+        assert_eq!(non_finite_indicator(f32::MAX), 0.0);
     }
 }

@@ -10,7 +10,7 @@
 use rayon::prelude::*;
 
 use crate::blocks::{blocks, blocks_mut};
-use crate::ordered_sum::{ordered_row_sums, ordered_sums};
+use crate::ordered_sum::{non_finite_indicator, ordered_row_sums, ordered_sums};
 
 /// The minimiser over `z` of `gamma (a - max(z, 0))^2 + beta (z - p)^2`; ties (and NaN)
 /// go to the non-positive branch.
@@ -76,7 +76,7 @@ pub fn relu_prox_pass(
         .map(|(z, product, a)| {
             let mut sums = vec![0.0f64; rows];
             let mut squares = vec![0.0f64; rows];
-            let (mut running, mut activation, mut bad_a, mut bad_p) = (0.0f64, 0.0f64, 0.0, 0.0);
+            let (mut running, mut activation, mut bad_a, mut bad_p) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
             for ((zc, mc), ac) in z
                 .chunks_exact_mut(rows)
                 .zip(product.chunks_exact(rows))
@@ -99,12 +99,8 @@ pub fn relu_prox_pass(
                     running += d * d;
                     let r = f64::from(a - new.max(0.0));
                     activation += r * r;
-                    if !a.is_finite() {
-                        bad_a = 1.0;
-                    }
-                    if !p.is_finite() {
-                        bad_p = 1.0;
-                    }
+                    bad_a = bad_a.max(non_finite_indicator(a));
+                    bad_p = bad_p.max(non_finite_indicator(p));
                 }
             }
             let residual = match order {

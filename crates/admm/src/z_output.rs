@@ -20,7 +20,8 @@ use rayon::prelude::*;
 
 use crate::config::OutputLoss;
 use admm_kernels::{
-    BLOCK_COLUMNS, Fista, FistaBlock, FistaBuffers, FistaOutcome, ReturnPoint, StopRule, block_of, ordered_sums,
+    BLOCK_COLUMNS, Fista, FistaBlock, FistaBuffers, FistaOutcome, ReturnPoint, StopRule, block_of,
+    non_finite_indicator, ordered_sums,
 };
 
 /// Taylor et al.'s binary hinge loss of one output: `max(1 - z, 0)` if the target is 1,
@@ -199,7 +200,7 @@ pub(crate) fn finish_output(
         .zip(product.axis_chunks_iter(Axis(1), BLOCK_COLUMNS))
         .zip(labels.axis_chunks_iter(Axis(0), BLOCK_COLUMNS))
         .map(|(((mut lambda, z), product), labels)| {
-            let (mut residual, mut multiplier, mut bad_z, mut bad_lambda) = (0.0, 0.0, 0.0, 0.0);
+            let (mut residual, mut multiplier, mut bad_z, mut bad_lambda) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
             let mut hinge = 0.0f64;
             for (((mut lambda, z), product), &label) in lambda
                 .columns_mut()
@@ -218,12 +219,8 @@ pub(crate) fn finish_output(
                     if loss == OutputLoss::Hinge {
                         hinge += f64::from(hinge_loss(z, c == label as usize));
                     }
-                    if !r.is_finite() {
-                        bad_z = 1.0;
-                    }
-                    if !lam.is_finite() {
-                        bad_lambda = 1.0;
-                    }
+                    bad_z = bad_z.max(non_finite_indicator(r));
+                    bad_lambda = bad_lambda.max(non_finite_indicator(*lam));
                 }
             }
             let loss_sum = match loss {

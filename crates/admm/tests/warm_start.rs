@@ -3,21 +3,12 @@
 //! handling of non-finite values and of mismatched checkpoints.
 
 use admm::{Admm, AdmmConfig, DIAGNOSTIC_NAMES, OutputLoss};
+use admm_kernels::fingerprint::blobs_problem;
 use optim_core::synthetic::{BlobsConfig, blobs};
 use optim_core::{Dataset, Init, Mlp, OptimError, Optimizer, Stream, rng_for};
 
 fn problem(widths: &[usize], samples: usize) -> (Dataset, Mlp) {
-    let data = blobs(
-        &BlobsConfig {
-            samples,
-            features: widths[0],
-            classes: widths[widths.len() - 1],
-            separation: 1.0,
-        },
-        3,
-    );
-    let model = Mlp::new(widths, &Init::KaimingNormal, &mut rng_for(3, Stream::Init, 0)).unwrap();
-    (data, model)
+    blobs_problem(widths, samples, 3, &Init::KaimingNormal).unwrap()
 }
 
 /// Runs `iterations` steps and returns the objective before the first and after each.

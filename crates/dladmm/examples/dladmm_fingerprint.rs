@@ -5,16 +5,8 @@
 //!
 //! `cargo run --release -p dladmm --example dladmm_fingerprint`
 
+use admm_kernels::fingerprint::print_fingerprints;
 use dladmm::{DladmmConfig, RhoSchedule, Variant};
-use optim_core::synthetic::{BlobsConfig, blobs};
-use optim_core::{Init, MethodConfig, Mlp, Stream, rng_for};
-
-/// FNV-1a over bytes: enough to tell two bit patterns apart.
-fn hash(bytes: impl IntoIterator<Item = u8>) -> u64 {
-    bytes.into_iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
 
 fn main() {
     let base = DladmmConfig::default();
@@ -69,38 +61,5 @@ fn main() {
             },
         ),
     ];
-    for widths in [vec![20, 40, 40, 4], vec![20, 12, 4]] {
-        let data = blobs(
-            &BlobsConfig {
-                samples: 700,
-                features: 20,
-                classes: 4,
-                separation: 1.0,
-            },
-            3,
-        );
-        for (name, config) in &configs {
-            let mut model = Mlp::new(&widths, &Init::default(), &mut rng_for(3, Stream::Init, 0)).unwrap();
-            let mut opt = config.build().unwrap();
-            opt.initialize(&model, &data, 0).unwrap();
-            for k in 0..6 {
-                let mut d = opt.step(&mut model, &data, k).unwrap();
-                d.append(opt.after_step(&model, &data, k).unwrap());
-                let values: Vec<String> = d.iter().map(|(n, v)| format!("{n}={:016x}", v.to_bits())).collect();
-                let params = hash(
-                    model
-                        .tensors()
-                        .iter()
-                        .flat_map(|t| t.iter().flat_map(|v| v.to_le_bytes())),
-                );
-                let mut state = Vec::new();
-                opt.save_state(&mut state).unwrap();
-                println!(
-                    "{widths:?} {name} {k} model={params:016x} state={:016x} {}",
-                    hash(state),
-                    values.join(" ")
-                );
-            }
-        }
-    }
+    print_fingerprints(&configs, &[vec![20, 40, 40, 4], vec![20, 12, 4]]).expect("valid runs");
 }
