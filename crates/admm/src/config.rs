@@ -122,7 +122,7 @@ pub struct AdmmConfig {
     /// is `2β`-strongly convex, so this also bounds the distance to its minimiser.
     pub fista_tol: f32,
     /// Cap on FISTA iterations per `z_L` solve (default 500, as in dlADMM's reference code);
-    /// reaching it is counted in the `inner_cap_hits` diagnostic.
+    /// reaching it is counted in the `fista_cap_hits` diagnostic.
     pub fista_max_iterations: usize,
 }
 

@@ -2,6 +2,9 @@
 
 use std::io::{Read, Write};
 
+use admm_kernels::diagnostics::{
+    ACTIVATION_RESIDUAL, FISTA_CAP_HITS, FISTA_ITERATIONS, HIDDEN_RESIDUAL, OUTPUT_LOSS, RESIDUAL,
+};
 use admm_kernels::{FistaBuffers, Scratch, SumOrder, relu_prox_pass, storage, storage_mut};
 use ndarray::{Array2, ArrayView2};
 use optim_core::linalg::gemm;
@@ -21,20 +24,20 @@ use crate::z_output::{FistaSettings, finish_output, fista_cross_entropy, update_
 /// - `penalised_objective`: the objective of [`crate::objective`] at the end of the iteration
 ///   (with the updated `λ`);
 /// - `output_loss`: `ℓ(z_L; y)` of the auxiliary output `z_L` (not of the network's logits);
-/// - `output_residual`: `‖z_L - W_L a_{L-1} - b_L‖²`;
+/// - `residual`: `‖z_L - W_L a_{L-1} - b_L‖²` (the name dlADMM reports it under);
 /// - `hidden_residual`: `Σ_{l<L} ‖z_l - W_l a_{l-1} - b_l‖²`;
 /// - `activation_residual`: `Σ_{l<L} ‖a_l - relu(z_l)‖²`;
-/// - `inner_iterations`: FISTA iterations of the `z_L` solve (0 for the hinge);
-/// - `inner_cap_hits`: 1 if that solve reached `fista_max_iterations`, else 0;
+/// - `fista_iterations`: FISTA iterations of the `z_L` solve (0 for the hinge);
+/// - `fista_cap_hits`: 1 if that solve reached `fista_max_iterations`, else 0;
 /// - `warm_start`: 1 during the warm start (no multiplier update), else 0.
 pub const DIAGNOSTIC_NAMES: [&str; 8] = [
     "penalised_objective",
-    "output_loss",
-    "output_residual",
-    "hidden_residual",
-    "activation_residual",
-    "inner_iterations",
-    "inner_cap_hits",
+    OUTPUT_LOSS,
+    RESIDUAL,
+    HIDDEN_RESIDUAL,
+    ACTIVATION_RESIDUAL,
+    FISTA_ITERATIONS,
+    FISTA_CAP_HITS,
     "warm_start",
 ];
 
@@ -251,7 +254,7 @@ impl Optimizer for Admm {
         gemm(0.0, &mut run.scratch.view_mut(rows), 1.0, &layer.weight.view(), &input);
         let product = run.scratch.view(rows);
         let z_out = &mut run.state.z[out];
-        let (inner_iterations, inner_cap_hits) = match config.loss {
+        let (fista_iterations, fista_cap_hits) = match config.loss {
             OutputLoss::Hinge => {
                 update_hinge_z(
                     &mut z_out.view_mut(),
@@ -315,8 +318,8 @@ impl Optimizer for Admm {
             terms.output_residual,
             terms.hidden_residual,
             terms.activation_residual,
-            inner_iterations as f64,
-            inner_cap_hits as f64,
+            fista_iterations as f64,
+            fista_cap_hits as f64,
             f64::from(u8::from(warm_start)),
         ];
         let mut diagnostics = Diagnostics::new();

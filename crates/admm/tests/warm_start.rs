@@ -97,8 +97,8 @@ fn the_multiplier_moves_only_after_the_warm_start() {
             assert_eq!(warm, 0.0);
             assert!(lambda_norm > 0.0, "iteration {k}: lambda still zero");
         }
-        assert!(d.get("inner_iterations").unwrap() >= 1.0);
-        assert_eq!(d.get("inner_cap_hits").unwrap(), 0.0);
+        assert!(d.get("fista_iterations").unwrap() >= 1.0);
+        assert_eq!(d.get("fista_cap_hits").unwrap(), 0.0);
     }
 }
 

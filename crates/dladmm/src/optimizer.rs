@@ -2,6 +2,9 @@
 
 use std::io::{Read, Write};
 
+use admm_kernels::diagnostics::{
+    ACTIVATION_RESIDUAL, FISTA_CAP_HITS, FISTA_ITERATIONS, HIDDEN_RESIDUAL, OUTPUT_LOSS, RESIDUAL,
+};
 use optim_core::{Dataset, Diagnostics, Mlp, OptimError, Optimizer, Result, checkpoint};
 
 use crate::backtracking::Backtracking;
@@ -31,16 +34,16 @@ use crate::z_output::{FistaSettings, reference_rules};
 /// - `rho`, `nu`, `tau`, `theta`: the values this iteration ran with.
 pub const DIAGNOSTICS: [&str; 15] = [
     "augmented_lagrangian",
-    "output_loss",
-    "residual",
-    "hidden_residual",
-    "activation_residual",
+    OUTPUT_LOSS,
+    RESIDUAL,
+    HIDDEN_RESIDUAL,
+    ACTIVATION_RESIDUAL,
     "stationarity_gap",
     "w_trials",
     "a_trials",
     "backtracking_cap_hits",
-    "fista_iterations",
-    "fista_cap_hits",
+    FISTA_ITERATIONS,
+    FISTA_CAP_HITS,
     "rho",
     "nu",
     "tau",
@@ -223,16 +226,16 @@ impl Optimizer for Dladmm {
                 measures.activation_residual,
             ),
         );
-        d.push("output_loss", measures.closing.output_loss);
-        d.push("residual", measures.closing.residual);
-        d.push("hidden_residual", measures.hidden_residual);
-        d.push("activation_residual", measures.activation_residual);
+        d.push(OUTPUT_LOSS, measures.closing.output_loss);
+        d.push(RESIDUAL, measures.closing.residual);
+        d.push(HIDDEN_RESIDUAL, measures.hidden_residual);
+        d.push(ACTIVATION_RESIDUAL, measures.activation_residual);
         d.push("stationarity_gap", measures.closing.stationarity_gap);
         d.push("w_trials", counters.w_trials as f64);
         d.push("a_trials", counters.a_trials as f64);
         d.push("backtracking_cap_hits", counters.backtracking_cap_hits as f64);
-        d.push("fista_iterations", counters.fista_iterations as f64);
-        d.push("fista_cap_hits", counters.fista_cap_hits as f64);
+        d.push(FISTA_ITERATIONS, counters.fista_iterations as f64);
+        d.push(FISTA_CAP_HITS, counters.fista_cap_hits as f64);
         d.push("rho", settings.rho);
         d.push("nu", settings.nu);
         d.push("tau", settings.a_search.start);
