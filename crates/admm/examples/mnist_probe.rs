@@ -128,7 +128,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             train_eval.loss,
             drift,
             max_w,
-            diagnostics.get("inner_iterations").unwrap_or(f64::NAN),
+            diagnostics.get("fista_iterations").unwrap_or(f64::NAN),
             seconds
         );
     }

@@ -1,6 +1,7 @@
 //! Hyper-parameters of the ADMM optimizer, as written in experiment files.
 
-use optim_core::{MethodConfig, OptimError, Optimizer, Result};
+use admm_kernels::validate::{at_least_one_count, non_negative, positive};
+use optim_core::{MethodConfig, Optimizer, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::optimizer::Admm;
@@ -121,7 +122,7 @@ pub struct AdmmConfig {
     /// is `2β`-strongly convex, so this also bounds the distance to its minimiser.
     pub fista_tol: f32,
     /// Cap on FISTA iterations per `z_L` solve (default 500, as in dlADMM's reference code);
-    /// reaching it is counted in the `inner_cap_hits` diagnostic.
+    /// reaching it is counted in the `fista_cap_hits` diagnostic.
     pub fista_max_iterations: usize,
 }
 
@@ -141,17 +142,6 @@ impl Default for AdmmConfig {
     }
 }
 
-fn positive(key: &str, value: f32) -> Result<()> {
-    if value.is_finite() && value > 0.0 {
-        Ok(())
-    } else {
-        Err(OptimError::invalid(
-            key,
-            format!("must be a finite positive number, got {value}"),
-        ))
-    }
-}
-
 impl AdmmConfig {
     /// Checks every value: `beta`, `gamma`, `ridge`, `fista_step` finite and positive,
     /// `fista_tol` finite and non-negative, `fista_max_iterations` at least 1.
@@ -160,16 +150,8 @@ impl AdmmConfig {
         positive("gamma", self.gamma)?;
         positive("ridge", self.ridge)?;
         positive("fista_step", self.fista_step)?;
-        if !(self.fista_tol.is_finite() && self.fista_tol >= 0.0) {
-            return Err(OptimError::invalid(
-                "fista_tol",
-                format!("must be a finite non-negative number, got {}", self.fista_tol),
-            ));
-        }
-        if self.fista_max_iterations == 0 {
-            return Err(OptimError::invalid("fista_max_iterations", "must be at least 1"));
-        }
-        Ok(())
+        non_negative("fista_tol", self.fista_tol)?;
+        at_least_one_count("fista_max_iterations", self.fista_max_iterations)
     }
 
     /// The absolute ridge `ε = ridge · N` for `samples` training samples.
@@ -192,6 +174,7 @@ impl MethodConfig for AdmmConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use optim_core::OptimError;
 
     #[test]
     fn defaults_are_taylor_et_al() {

@@ -11,7 +11,8 @@
 //!
 //! with a Lagrange multiplier `λ` on the output layer only (a Bregman iteration). One
 //! iteration ([`Admm`]'s `step`) sweeps forward: per hidden layer, `W_l` by least squares,
-//! `a_l` by a linear system, `z_l` by an element-wise closed form ([`relu_z`]); then `W_L`,
+//! `a_l` by a linear system, `z_l` by an element-wise closed form (the weighted ReLU
+//! proximal map [`admm_kernels::relu_prox`]); then `W_L`,
 //! the output `z_L` ([`hinge_z`] or FISTA for softmax cross-entropy) and
 //! `λ ← λ + β (z_L - m_L)`, skipped during the first `warm_start_iterations`. Every system is solved through a Cholesky factorisation (faer);
 //! no inverse is formed.
@@ -96,17 +97,14 @@ mod cholesky;
 pub mod config;
 pub mod objective;
 pub mod optimizer;
-mod reduce;
 pub mod state;
 #[cfg(test)]
 mod test_util;
 mod w_step;
-pub mod z_hidden;
 pub mod z_output;
 
 pub use config::{AdmmConfig, OutputInit, OutputLoss};
 pub use objective::{ObjectiveTerms, evaluate_objective};
 pub use optimizer::{Admm, DIAGNOSTIC_NAMES};
 pub use state::AdmmState;
-pub use z_hidden::relu_z;
 pub use z_output::{hinge_loss, hinge_z};

@@ -2,8 +2,12 @@
 
 use std::io::{Read, Write};
 
-use ndarray::{Array2, ArrayView2, s};
-use optim_core::linalg::{gemm, zeros};
+use admm_kernels::diagnostics::{
+    ACTIVATION_RESIDUAL, FISTA_CAP_HITS, FISTA_ITERATIONS, HIDDEN_RESIDUAL, OUTPUT_LOSS, RESIDUAL,
+};
+use admm_kernels::{FistaBuffers, Scratch, SumOrder, relu_prox_pass, storage, storage_mut};
+use ndarray::{Array2, ArrayView2};
+use optim_core::linalg::gemm;
 use optim_core::{Dataset, Diagnostics, Mlp, OptimError, Optimizer, Result, checkpoint};
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +17,6 @@ use crate::config::{AdmmConfig, OutputInit, OutputLoss};
 use crate::objective::{ObjectiveTerms, evaluate_objective, weight_norm};
 use crate::state::AdmmState;
 use crate::w_step::{factor_gram, solve_weights};
-use crate::z_hidden::update_hidden_z;
 use crate::z_output::{FistaSettings, finish_output, fista_cross_entropy, update_hinge_z};
 
 /// Names of the per-iteration diagnostics, in the order [`Optimizer::step`] reports them:
@@ -21,20 +24,20 @@ use crate::z_output::{FistaSettings, finish_output, fista_cross_entropy, update_
 /// - `penalised_objective`: the objective of [`crate::objective`] at the end of the iteration
 ///   (with the updated `λ`);
 /// - `output_loss`: `ℓ(z_L; y)` of the auxiliary output `z_L` (not of the network's logits);
-/// - `output_residual`: `‖z_L - W_L a_{L-1} - b_L‖²`;
+/// - `residual`: `‖z_L - W_L a_{L-1} - b_L‖²` (the name dlADMM reports it under);
 /// - `hidden_residual`: `Σ_{l<L} ‖z_l - W_l a_{l-1} - b_l‖²`;
 /// - `activation_residual`: `Σ_{l<L} ‖a_l - relu(z_l)‖²`;
-/// - `inner_iterations`: FISTA iterations of the `z_L` solve (0 for the hinge);
-/// - `inner_cap_hits`: 1 if that solve reached `fista_max_iterations`, else 0;
+/// - `fista_iterations`: FISTA iterations of the `z_L` solve (0 for the hinge);
+/// - `fista_cap_hits`: 1 if that solve reached `fista_max_iterations`, else 0;
 /// - `warm_start`: 1 during the warm start (no multiplier update), else 0.
 pub const DIAGNOSTIC_NAMES: [&str; 8] = [
     "penalised_objective",
-    "output_loss",
-    "output_residual",
-    "hidden_residual",
-    "activation_residual",
-    "inner_iterations",
-    "inner_cap_hits",
+    OUTPUT_LOSS,
+    RESIDUAL,
+    HIDDEN_RESIDUAL,
+    ACTIVATION_RESIDUAL,
+    FISTA_ITERATIONS,
+    FISTA_CAP_HITS,
     "warm_start",
 ];
 
@@ -57,9 +60,11 @@ struct Run {
     state: AdmmState,
     widths: Vec<usize>,
     /// `max_l n_l × N`: products `W_l a_{l-1}` and the dual activation systems.
-    scratch: Array2<f32>,
-    /// `n_L × N`: FISTA's extrapolated point.
-    extrapolated: Array2<f32>,
+    scratch: Scratch,
+    /// The widest layer after the input, `max_l n_l`.
+    widest: usize,
+    /// FISTA's iterates, `n_L × N` each.
+    fista: FistaBuffers,
     /// `N × 1` of ones: row sums by a product.
     ones: Array2<f32>,
     /// Cholesky factor of `x̃ x̃ᵀ + ε I` for the input layer, fixed for the run.
@@ -100,8 +105,9 @@ impl Run {
         let widest = widths[1..].iter().copied().max().unwrap_or(0);
         Ok(Self {
             state,
-            scratch: zeros(widest, samples),
-            extrapolated: zeros(widths[widths.len() - 1], samples),
+            scratch: Scratch::new(widest, samples),
+            widest,
+            fista: FistaBuffers::new(widths[widths.len() - 1] * samples),
             ones,
             input_factor,
             widths,
@@ -110,17 +116,7 @@ impl Run {
 }
 
 fn check_problem(widths: &[usize], train: &Dataset) -> Result<()> {
-    if widths[0] != train.num_features() || widths[widths.len() - 1] != train.num_classes {
-        return Err(OptimError::Shape(format!(
-            "network widths {widths:?} do not fit {} features and {} classes",
-            train.num_features(),
-            train.num_classes
-        )));
-    }
-    if train.is_empty() {
-        return Err(OptimError::Shape("empty training set".to_owned()));
-    }
-    Ok(())
+    admm_kernels::check_problem("ADMM", widths, train, 1)
 }
 
 impl Admm {
@@ -216,7 +212,7 @@ impl Optimizer for Admm {
                     &model.layers[l + 1],
                     beta,
                     gamma,
-                    &mut run.scratch.view_mut(),
+                    &mut run.scratch.view_mut(run.widest),
                     Form::cheaper(n, n_next),
                 )
                 .map_err(|_| non_finite(format!("a_{layer_name} linear system")))?;
@@ -225,20 +221,20 @@ impl Optimizer for Admm {
             {
                 let input: ArrayView2<'_, f32> = if l == 0 { x.view() } else { run.state.a[l - 1].view() };
                 let layer = &model.layers[l];
-                let mut product = run.scratch.slice_mut(s![..layer.weight.nrows(), ..]);
-                gemm(0.0, &mut product, 1.0, &layer.weight.view(), &input);
-                let sums = update_hidden_z(
-                    &mut run.state.z[l].view_mut(),
-                    &product.view(),
-                    &layer.bias.view(),
-                    &run.state.a[l].view(),
-                    beta,
-                    gamma,
+                let rows = layer.weight.nrows();
+                gemm(0.0, &mut run.scratch.view_mut(rows), 1.0, &layer.weight.view(), &input);
+                let sums = relu_prox_pass(
+                    storage_mut(&mut run.state.z[l]),
+                    run.scratch.slice(rows),
+                    layer.bias.as_slice().expect("biases are contiguous"),
+                    storage(&run.state.a[l]),
+                    (beta, gamma),
+                    SumOrder::Running,
                 );
                 if sums.non_finite_a {
                     return Err(non_finite(format!("a_{layer_name}")));
                 }
-                if sums.non_finite_m {
+                if sums.non_finite_p {
                     return Err(non_finite(format!("z_{layer_name}")));
                 }
                 hidden_residual += sums.residual;
@@ -254,10 +250,11 @@ impl Optimizer for Admm {
             run.state.a[out - 1].view()
         };
         let layer = &model.layers[out];
-        let mut product = run.scratch.slice_mut(s![..layer.weight.nrows(), ..]);
-        gemm(0.0, &mut product, 1.0, &layer.weight.view(), &input);
+        let rows = layer.weight.nrows();
+        gemm(0.0, &mut run.scratch.view_mut(rows), 1.0, &layer.weight.view(), &input);
+        let product = run.scratch.view(rows);
         let z_out = &mut run.state.z[out];
-        let (inner_iterations, inner_cap_hits) = match config.loss {
+        let (fista_iterations, fista_cap_hits) = match config.loss {
             OutputLoss::Hinge => {
                 update_hinge_z(
                     &mut z_out.view_mut(),
@@ -271,11 +268,11 @@ impl Optimizer for Admm {
             }
             OutputLoss::CrossEntropy => {
                 let outcome = fista_cross_entropy(
-                    &mut z_out.view_mut(),
-                    &mut run.extrapolated.view_mut(),
-                    &product.view(),
-                    &layer.bias.view(),
-                    &run.state.lambda.view(),
+                    storage_mut(z_out),
+                    &mut run.fista,
+                    run.scratch.slice(rows),
+                    layer.bias.as_slice().expect("biases are contiguous"),
+                    storage(&run.state.lambda),
                     &train.labels,
                     beta,
                     &FistaSettings {
@@ -284,7 +281,7 @@ impl Optimizer for Admm {
                         max_iterations: config.fista_max_iterations,
                     },
                 );
-                (outcome.iterations, usize::from(outcome.hit_cap))
+                (outcome.iterations, usize::from(outcome.cap_hit))
             }
         };
         let sums = finish_output(
@@ -321,8 +318,8 @@ impl Optimizer for Admm {
             terms.output_residual,
             terms.hidden_residual,
             terms.activation_residual,
-            inner_iterations as f64,
-            inner_cap_hits as f64,
+            fista_iterations as f64,
+            fista_cap_hits as f64,
             f64::from(u8::from(warm_start)),
         ];
         let mut diagnostics = Diagnostics::new();

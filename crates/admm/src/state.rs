@@ -1,5 +1,6 @@
 //! The auxiliary variables of the ADMM formulation and their initialisation.
 
+use admm_kernels::{add_bias_in_place, block_shape_mismatch, relu_into, storage, storage_mut};
 use ndarray::{Array2, ArrayView2, Zip};
 use optim_core::linalg::{gemm, zeros};
 use optim_core::{Mlp, OptimError, Result};
@@ -37,10 +38,11 @@ impl AdmmState {
             let input = if l == 0 { x.view() } else { a[l - 1].view() };
             let mut zl = zeros(layer.weight.nrows(), samples);
             gemm(0.0, &mut zl.view_mut(), 1.0, &layer.weight.view(), &input);
-            Zip::from(zl.columns_mut()).par_for_each(|mut column| column += &layer.bias);
+            let bias = layer.bias.as_slice().expect("biases are contiguous");
+            add_bias_in_place(storage_mut(&mut zl), bias, false);
             if l + 1 < depth {
                 let mut al = zeros(zl.nrows(), samples);
-                Zip::from(&mut al).and(&zl).par_for_each(|a, &z| *a = z.max(0.0));
+                relu_into(storage_mut(&mut al), storage(&zl));
                 a.push(al);
             }
             z.push(zl);
@@ -72,26 +74,15 @@ impl AdmmState {
                 self.a.len()
             )));
         }
-        let blocks = self
-            .z
-            .iter()
-            .enumerate()
-            .map(|(l, m)| (format!("z_{}", l + 1), m, widths[l + 1]))
-            .chain(
-                self.a
-                    .iter()
-                    .enumerate()
-                    .map(|(l, m)| (format!("a_{}", l + 1), m, widths[l + 1])),
-            )
-            .chain(std::iter::once(("lambda".to_owned(), &self.lambda, widths[depth])));
-        for (name, m, rows) in blocks {
-            if m.dim() != (rows, samples) {
-                return Err(OptimError::Shape(format!(
-                    "ADMM state {name} is {:?}, expected {:?}",
-                    m.dim(),
-                    (rows, samples)
-                )));
-            }
+        let mismatch = block_shape_mismatch("z", &self.z, widths, samples)
+            .or_else(|| block_shape_mismatch("a", &self.a, widths, samples))
+            .or_else(|| {
+                let expected = (widths[depth], samples);
+                (self.lambda.dim() != expected)
+                    .then(|| format!("lambda has shape {:?}, expected {expected:?}", self.lambda.dim()))
+            });
+        if let Some(what) = mismatch {
+            return Err(OptimError::Shape(format!("ADMM state: {what}")));
         }
         Ok(())
     }

@@ -19,7 +19,10 @@ use optim_core::loss::cross_entropy_sum;
 use rayon::prelude::*;
 
 use crate::config::OutputLoss;
-use crate::reduce::{BLOCK_COLUMNS, sum_in_order};
+use admm_kernels::{
+    BLOCK_COLUMNS, Fista, FistaBlock, FistaBuffers, FistaOutcome, ReturnPoint, StopRule, block_of,
+    non_finite_indicator, ordered_sums,
+};
 
 /// Taylor et al.'s binary hinge loss of one output: `max(1 - z, 0)` if the target is 1,
 /// `max(z, 0)` if it is 0.
@@ -88,93 +91,77 @@ pub(crate) struct FistaSettings {
     pub(crate) max_iterations: usize,
 }
 
-/// How a FISTA solve ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct FistaOutcome {
-    /// Iterations run.
-    pub(crate) iterations: usize,
-    /// The cap was reached before the tolerance.
-    pub(crate) hit_cap: bool,
+impl FistaSettings {
+    /// The shared driver's rules: stop on the root-mean-square step, return the last
+    /// proximal point `x_k`.
+    fn rules(&self) -> Fista {
+        Fista {
+            stop: StopRule::StepRms(f64::from(self.tol)),
+            returns: ReturnPoint::Proximal,
+            max_iterations: self.max_iterations,
+        }
+    }
 }
 
-/// Minimises `Σ_j CE(z_j; y_j) + ⟨z, λ⟩ + β ‖z - m‖²` with `m = product + bias`, starting
-/// from and overwriting `z`; `v` is a workspace of the same shape.
+/// One block of a FISTA pass: the proximal gradient point `x` from `v` for
+/// `CE(z; y) + ⟨z, λ⟩ + β ‖z - m‖²`, `m = product + bias`, and the extrapolated point;
+/// returns the block's `‖x - v‖²`.
+fn fista_block(block: FistaBlock<'_>, product: &[f32], bias: &[f32], lambda: &[f32], beta: f32, eta: f32) -> f64 {
+    let rows = bias.len();
+    let shrink = 1.0 / (1.0 + 2.0 * beta * eta);
+    let pull = 2.0 * beta * eta;
+    let momentum = block.momentum;
+    let product = block_of(product, rows, block.index);
+    let lambda = block_of(lambda, rows, block.index);
+    let mut step_squared = 0.0f64;
+    for (((((v, x_prev), (x_next, v_next)), product), lambda), &label) in block
+        .v
+        .chunks_exact(rows)
+        .zip(block.x.chunks_exact(rows))
+        .zip(
+            block
+                .x_next
+                .chunks_exact_mut(rows)
+                .zip(block.v_next.chunks_exact_mut(rows)),
+        )
+        .zip(product.chunks_exact(rows))
+        .zip(lambda.chunks_exact(rows))
+        .zip(block.labels)
+    {
+        let max = v.iter().fold(f32::NEG_INFINITY, |acc, &x| acc.max(x));
+        let log_norm = max + v.iter().fold(0.0f32, |acc, &x| acc + (x - max).exp()).ln();
+        for c in 0..rows {
+            let vc = v[c];
+            let target = if c == label as usize { 1.0 } else { 0.0 };
+            let gradient = (vc - log_norm).exp() - target;
+            let m = product[c] + bias[c];
+            let x = (vc - eta * (gradient + lambda[c]) + pull * m) * shrink;
+            let d = f64::from(x - vc);
+            step_squared += d * d;
+            v_next[c] = x + momentum * (x - x_prev[c]);
+            x_next[c] = x;
+        }
+    }
+    step_squared
+}
+
+/// Minimises `Σ_j CE(z_j; y_j) + ⟨z, λ⟩ + β ‖z - m‖²` with `m = product + bias` (all
+/// column-major, one column per sample), starting from and overwriting `z`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn fista_cross_entropy(
-    z: &mut ArrayViewMut2<'_, f32>,
-    v: &mut ArrayViewMut2<'_, f32>,
-    product: &ArrayView2<'_, f32>,
-    bias: &ArrayView1<'_, f32>,
-    lambda: &ArrayView2<'_, f32>,
+    z: &mut [f32],
+    buffers: &mut FistaBuffers,
+    product: &[f32],
+    bias: &[f32],
+    lambda: &[f32],
     labels: &[u32],
     beta: f32,
     settings: &FistaSettings,
 ) -> FistaOutcome {
-    v.assign(z);
-    let eta = settings.step;
-    let shrink = 1.0 / (1.0 + 2.0 * beta * eta);
-    let pull = 2.0 * beta * eta;
-    let entries = (z.len().max(1)) as f64;
-    let labels = ArrayView1::from(labels);
-    let mut t = 1.0f64;
-    for k in 1..=settings.max_iterations {
-        let t_next = (1.0 + (1.0 + 4.0 * t * t).sqrt()) / 2.0;
-        let momentum = ((t - 1.0) / t_next) as f32;
-        let parts: Vec<[f64; 1]> = z
-            .axis_chunks_iter_mut(Axis(1), BLOCK_COLUMNS)
-            .into_par_iter()
-            .zip(v.axis_chunks_iter_mut(Axis(1), BLOCK_COLUMNS))
-            .zip(product.axis_chunks_iter(Axis(1), BLOCK_COLUMNS))
-            .zip(lambda.axis_chunks_iter(Axis(1), BLOCK_COLUMNS))
-            .zip(labels.axis_chunks_iter(Axis(0), BLOCK_COLUMNS))
-            .map(|((((mut z, mut v), product), lambda), labels)| {
-                let mut step_squared = 0.0f64;
-                for ((((mut z, mut v), product), lambda), &label) in z
-                    .columns_mut()
-                    .into_iter()
-                    .zip(v.columns_mut())
-                    .zip(product.columns())
-                    .zip(lambda.columns())
-                    .zip(&labels)
-                {
-                    let max = v.fold(f32::NEG_INFINITY, |acc, &x| acc.max(x));
-                    let log_norm = max + v.fold(0.0f32, |acc, &x| acc + (x - max).exp()).ln();
-                    for c in 0..v.len() {
-                        let vc = v[c];
-                        let target = if c == label as usize { 1.0 } else { 0.0 };
-                        let gradient = (vc - log_norm).exp() - target;
-                        let m = product[c] + bias[c];
-                        let x = (vc - eta * (gradient + lambda[c]) + pull * m) * shrink;
-                        let d = f64::from(x - vc);
-                        step_squared += d * d;
-                        v[c] = x + momentum * (x - z[c]);
-                        z[c] = x;
-                    }
-                }
-                [step_squared]
-            })
-            .collect();
-        t = t_next;
-        let [step_squared] = sum_in_order(&parts);
-        let rms = (step_squared / entries).sqrt();
-        if !rms.is_finite() {
-            // Diverged: the caller's finiteness checks name the block.
-            return FistaOutcome {
-                iterations: k,
-                hit_cap: false,
-            };
-        }
-        if rms <= f64::from(settings.tol) {
-            return FistaOutcome {
-                iterations: k,
-                hit_cap: false,
-            };
-        }
-    }
-    FistaOutcome {
-        iterations: settings.max_iterations,
-        hit_cap: true,
-    }
+    // A diverged solve stops the driver; the caller's finiteness checks name the block.
+    settings.rules().solve(z, labels, buffers, |block| {
+        fista_block(block, product, bias, lambda, beta, settings.step)
+    })
 }
 
 /// Sums over the output layer after its update.
@@ -213,7 +200,7 @@ pub(crate) fn finish_output(
         .zip(product.axis_chunks_iter(Axis(1), BLOCK_COLUMNS))
         .zip(labels.axis_chunks_iter(Axis(0), BLOCK_COLUMNS))
         .map(|(((mut lambda, z), product), labels)| {
-            let (mut residual, mut multiplier, mut bad_z, mut bad_lambda) = (0.0, 0.0, 0.0, 0.0);
+            let (mut residual, mut multiplier, mut bad_z, mut bad_lambda) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
             let mut hinge = 0.0f64;
             for (((mut lambda, z), product), &label) in lambda
                 .columns_mut()
@@ -232,12 +219,8 @@ pub(crate) fn finish_output(
                     if loss == OutputLoss::Hinge {
                         hinge += f64::from(hinge_loss(z, c == label as usize));
                     }
-                    if !r.is_finite() {
-                        bad_z = 1.0;
-                    }
-                    if !lam.is_finite() {
-                        bad_lambda = 1.0;
-                    }
+                    bad_z = bad_z.max(non_finite_indicator(r));
+                    bad_lambda = bad_lambda.max(non_finite_indicator(*lam));
                 }
             }
             let loss_sum = match loss {
@@ -247,7 +230,7 @@ pub(crate) fn finish_output(
             [loss_sum, residual, multiplier, bad_z, bad_lambda]
         })
         .collect();
-    let [loss, residual, multiplier, bad_z, bad_lambda] = sum_in_order(&parts);
+    let [loss, residual, multiplier, bad_z, bad_lambda] = ordered_sums(&parts);
     OutputSums {
         loss,
         residual,
@@ -261,7 +244,9 @@ pub(crate) fn finish_output(
 mod tests {
     use super::*;
     use crate::test_util::random;
+    use admm_kernels::{storage, storage_mut};
     use ndarray::{Array1, Array2};
+    use optim_core::linalg::zeros;
 
     #[test]
     fn hinge_closed_form_matches_grid_search() {
@@ -310,13 +295,13 @@ mod tests {
 
         fn solve(&self, start: &Array2<f32>, settings: &FistaSettings) -> (Array2<f32>, FistaOutcome) {
             let mut z = start.clone();
-            let mut v = start.clone();
+            let mut buffers = FistaBuffers::new(z.len());
             let outcome = fista_cross_entropy(
-                &mut z.view_mut(),
-                &mut v.view_mut(),
-                &self.product.view(),
-                &self.bias.view(),
-                &self.lambda.view(),
+                storage_mut(&mut z),
+                &mut buffers,
+                storage(&self.product),
+                self.bias.as_slice().unwrap(),
+                storage(&self.lambda),
                 &self.labels,
                 self.beta,
                 settings,
@@ -347,14 +332,14 @@ mod tests {
     fn fista_matches_a_long_tight_solve() {
         for beta in [1.0f32, 0.05] {
             let p = Problem::new(5, 700, beta);
-            let start = Array2::zeros(p.product.raw_dim());
+            let start = zeros(p.product.nrows(), p.product.ncols());
             let tight = FistaSettings {
                 step: 2.0,
                 tol: 0.0,
                 max_iterations: 5000,
             };
             let (reference, outcome) = p.solve(&start, &tight);
-            assert!(outcome.hit_cap, "tol 0 runs to the cap");
+            assert!(outcome.cap_hit, "tol 0 runs to the cap");
             assert!(p.gradient_max(&reference) < 1e-5, "reference not optimal");
             let default = FistaSettings {
                 step: 2.0,
@@ -362,7 +347,7 @@ mod tests {
                 max_iterations: 500,
             };
             let (z, outcome) = p.solve(&start, &default);
-            assert!(!outcome.hit_cap && outcome.iterations > 1, "{outcome:?}");
+            assert!(!outcome.cap_hit && outcome.iterations > 1, "{outcome:?}");
             let worst = z
                 .iter()
                 .zip(&reference)
@@ -379,20 +364,14 @@ mod tests {
     #[test]
     fn cap_is_reported() {
         let p = Problem::new(3, 50, 0.01);
-        let start = Array2::zeros(p.product.raw_dim());
+        let start = zeros(p.product.nrows(), p.product.ncols());
         let settings = FistaSettings {
             step: 2.0,
             tol: 1e-7,
             max_iterations: 3,
         };
         let (_, outcome) = p.solve(&start, &settings);
-        assert_eq!(
-            outcome,
-            FistaOutcome {
-                iterations: 3,
-                hit_cap: true
-            }
-        );
+        assert_eq!((outcome.iterations, outcome.cap_hit), (3, true));
     }
 
     /// With `m` held fixed, each multiplier update halves the pull `∇ℓ(z) + λ` on the output,
@@ -407,7 +386,7 @@ mod tests {
             let mut m = p.product.clone();
             m.columns_mut().into_iter().for_each(|mut c| c += &p.bias);
             let mut z = m.clone();
-            let mut v = m.clone();
+            let mut buffers = FistaBuffers::new(z.len());
             let settings = FistaSettings {
                 step: 2.0,
                 tol: 1e-7,
@@ -416,11 +395,11 @@ mod tests {
             let mut residuals = Vec::new();
             for _ in 0..12 {
                 fista_cross_entropy(
-                    &mut z.view_mut(),
-                    &mut v.view_mut(),
-                    &p.product.view(),
-                    &p.bias.view(),
-                    &p.lambda.view(),
+                    storage_mut(&mut z),
+                    &mut buffers,
+                    storage(&p.product),
+                    p.bias.as_slice().unwrap(),
+                    storage(&p.lambda),
                     &p.labels,
                     p.beta,
                     &settings,

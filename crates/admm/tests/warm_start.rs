@@ -3,21 +3,12 @@
 //! handling of non-finite values and of mismatched checkpoints.
 
 use admm::{Admm, AdmmConfig, DIAGNOSTIC_NAMES, OutputLoss};
+use admm_kernels::fingerprint::blobs_problem;
 use optim_core::synthetic::{BlobsConfig, blobs};
 use optim_core::{Dataset, Init, Mlp, OptimError, Optimizer, Stream, rng_for};
 
 fn problem(widths: &[usize], samples: usize) -> (Dataset, Mlp) {
-    let data = blobs(
-        &BlobsConfig {
-            samples,
-            features: widths[0],
-            classes: widths[widths.len() - 1],
-            separation: 1.0,
-        },
-        3,
-    );
-    let model = Mlp::new(widths, &Init::KaimingNormal, &mut rng_for(3, Stream::Init, 0)).unwrap();
-    (data, model)
+    blobs_problem(widths, samples, 3, &Init::KaimingNormal).unwrap()
 }
 
 /// Runs `iterations` steps and returns the objective before the first and after each.
@@ -106,8 +97,8 @@ fn the_multiplier_moves_only_after_the_warm_start() {
             assert_eq!(warm, 0.0);
             assert!(lambda_norm > 0.0, "iteration {k}: lambda still zero");
         }
-        assert!(d.get("inner_iterations").unwrap() >= 1.0);
-        assert_eq!(d.get("inner_cap_hits").unwrap(), 0.0);
+        assert!(d.get("fista_iterations").unwrap() >= 1.0);
+        assert_eq!(d.get("fista_cap_hits").unwrap(), 0.0);
     }
 }
 
@@ -185,7 +176,8 @@ fn a_network_without_hidden_layers_is_a_least_squares_fit() {
 /// a_l` (and `λ`): a wrong weight, penalty or input in any z update shows here.
 #[test]
 fn pre_activations_end_each_iteration_at_their_closed_form() {
-    use admm::{hinge_z, relu_z};
+    use admm::hinge_z;
+    use admm_kernels::relu_prox;
     use optim_core::linalg::matmul;
     let config = AdmmConfig {
         loss: OutputLoss::Hinge,
@@ -212,7 +204,7 @@ fn pre_activations_end_each_iteration_at_their_closed_form() {
             for ((i, j), &z) in state.z[l].indexed_iter() {
                 let m = product[[i, j]] + layer.bias[i];
                 let expected = if l + 1 < depth {
-                    relu_z(m, state.a[l][[i, j]], config.beta, config.gamma)
+                    relu_prox(m, state.a[l][[i, j]], config.beta, config.gamma)
                 } else {
                     let lambda = state.lambda[[i, j]];
                     hinge_z(m, lambda, i == data.labels[j] as usize, config.beta)

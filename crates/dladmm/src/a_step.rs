@@ -18,7 +18,7 @@ use optim_core::{OptimError, Result};
 use rayon::prelude::*;
 
 use crate::backtracking::{Backtracking, Outcome};
-use crate::passes::{
+use admm_kernels::{
     BLOCK_COLUMNS, Scratch, blocks, blocks_mut, ordered_sum, residual_into, squared_norm, storage, storage_mut,
     subtract_scaled_pair, sum_of_squares,
 };

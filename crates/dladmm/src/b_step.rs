@@ -9,7 +9,7 @@ use ndarray::Array1;
 use optim_core::{OptimError, Result};
 use rayon::prelude::*;
 
-use crate::passes::{blocks, ordered_row_sums};
+use admm_kernels::{blocks, ordered_row_sums};
 
 /// `b <- row_sums / samples`; fails with `NonFinite { what: name }` on a non-finite mean.
 pub(crate) fn set_mean(b: &mut Array1<f32>, row_sums: &[f64], samples: usize, name: &str) -> Result<()> {
@@ -67,8 +67,8 @@ pub(crate) fn update_b(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::passes::storage;
     use crate::test_support::{random_matrix, rng};
+    use admm_kernels::storage;
 
     /// `phi(b) = rho/2 ||z - m - b 1^T + u / rho||^2`, evaluated directly in f64.
     fn phi(b: &[f32], z: &[f32], m: &[f32], u: &[f32], rho: f64) -> f64 {

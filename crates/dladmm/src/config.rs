@@ -4,6 +4,7 @@
 //! that an experiment file may leave them out; [`DladmmConfig::resolved`] fills them in, and
 //! the runner records that resolved form, so results always show the values in force.
 
+use admm_kernels::validate::{at_least_one, at_least_one_count, non_negative, positive};
 use optim_core::{MethodConfig, OptimError, Optimizer, Result};
 use serde::{Deserialize, Serialize};
 
@@ -139,28 +140,6 @@ pub(crate) struct Params {
     pub width_threshold: usize,
 }
 
-fn positive(key: &str, v: f64) -> Result<()> {
-    if v.is_finite() && v > 0.0 {
-        Ok(())
-    } else {
-        Err(OptimError::invalid(
-            key,
-            format!("must be a finite number > 0, got {v}"),
-        ))
-    }
-}
-
-fn at_least_one(key: &str, v: f64) -> Result<()> {
-    if v.is_finite() && v >= 1.0 {
-        Ok(())
-    } else {
-        Err(OptimError::invalid(
-            key,
-            format!("must be a finite number >= 1, got {v}"),
-        ))
-    }
-}
-
 impl DladmmConfig {
     /// The schedule in force: the configured one, else the variant's default.
     pub fn effective_schedule(&self) -> RhoSchedule {
@@ -216,23 +195,12 @@ impl DladmmConfig {
             ));
         }
         positive("fista_step", self.fista_step)?;
-        if !(self.fista_tol.is_finite() && self.fista_tol >= 0.0) {
-            return Err(OptimError::invalid(
-                "fista_tol",
-                format!("must be a finite number >= 0, got {}", self.fista_tol),
-            ));
-        }
-        if self.fista_max_iterations == 0 {
-            return Err(OptimError::invalid("fista_max_iterations", "must be at least 1"));
-        }
+        non_negative("fista_tol", self.fista_tol)?;
+        at_least_one_count("fista_max_iterations", self.fista_max_iterations as usize)?;
         at_least_one("rho_growth", self.rho_growth)?;
         positive("rho_cap", self.rho_cap)?;
-        if self.rho_step_every == 0 {
-            return Err(OptimError::invalid("rho_step_every", "must be at least 1"));
-        }
-        if self.rising_iterations == 0 {
-            return Err(OptimError::invalid("rising_iterations", "must be at least 1"));
-        }
+        at_least_one_count("rho_step_every", self.rho_step_every)?;
+        at_least_one_count("rising_iterations", self.rising_iterations)?;
         at_least_one("start_growth", self.start_growth)?;
         Ok(Params {
             variant: self.variant,

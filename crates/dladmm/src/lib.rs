@@ -49,7 +49,6 @@ mod backtracking;
 mod config;
 mod objective;
 mod optimizer;
-mod passes;
 mod products;
 mod rho_schedule;
 mod state;
@@ -57,7 +56,6 @@ mod sweep;
 mod training_cost;
 mod w_step;
 mod workspace;
-mod z_hidden;
 mod z_output;
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use optim_core::{OptimError, Result};
 use rayon::prelude::*;
 
-use crate::passes::{blocks, blocks_mut, label_blocks};
+use admm_kernels::{blocks, blocks_mut, label_blocks, ordered_sums};
 
 /// What the closing pass measured at the end of an iteration.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -55,12 +55,7 @@ pub(crate) fn dual_update(u: &mut [f32], z: &[f32], m: &[f32], b: &[f32], labels
             sums
         })
         .collect();
-    let mut total = [0.0f64; 4];
-    for p in &parts {
-        for (t, v) in total.iter_mut().zip(p) {
-            *t += v;
-        }
-    }
+    let total = ordered_sums(&parts);
     if !total.iter().all(|v| v.is_finite()) {
         return Err(OptimError::NonFinite { what: "u".into() });
     }

@@ -2,6 +2,9 @@
 
 use std::io::{Read, Write};
 
+use admm_kernels::diagnostics::{
+    ACTIVATION_RESIDUAL, FISTA_CAP_HITS, FISTA_ITERATIONS, HIDDEN_RESIDUAL, OUTPUT_LOSS, RESIDUAL,
+};
 use optim_core::{Dataset, Diagnostics, Mlp, OptimError, Optimizer, Result, checkpoint};
 
 use crate::backtracking::Backtracking;
@@ -12,7 +15,7 @@ use crate::state::State;
 use crate::sweep::{Counters, Settings, backward_sweep, forward_sweep};
 use crate::training_cost::training_cost;
 use crate::workspace::Workspace;
-use crate::z_output::Fista;
+use crate::z_output::{FistaSettings, reference_rules};
 
 /// Names of the per-iteration diagnostics, in order (`training_cost` follows them under
 /// the adaptive schedule).
@@ -31,16 +34,16 @@ use crate::z_output::Fista;
 /// - `rho`, `nu`, `tau`, `theta`: the values this iteration ran with.
 pub const DIAGNOSTICS: [&str; 15] = [
     "augmented_lagrangian",
-    "output_loss",
-    "residual",
-    "hidden_residual",
-    "activation_residual",
+    OUTPUT_LOSS,
+    RESIDUAL,
+    HIDDEN_RESIDUAL,
+    ACTIVATION_RESIDUAL,
     "stationarity_gap",
     "w_trials",
     "a_trials",
     "backtracking_cap_hits",
-    "fista_iterations",
-    "fista_cap_hits",
+    FISTA_ITERATIONS,
+    FISTA_CAP_HITS,
     "rho",
     "nu",
     "tau",
@@ -89,28 +92,7 @@ impl std::fmt::Debug for Run {
 
 fn check_problem(model: &Mlp, train: &Dataset) -> Result<Vec<usize>> {
     let widths = model.widths();
-    if model.depth() < 2 {
-        return Err(OptimError::Shape(format!(
-            "dlADMM needs at least one hidden layer (depth >= 2); widths {widths:?}"
-        )));
-    }
-    if widths[0] != train.num_features() {
-        return Err(OptimError::Shape(format!(
-            "the model takes {} features, the data have {}",
-            widths[0],
-            train.num_features()
-        )));
-    }
-    if widths[widths.len() - 1] != train.num_classes {
-        return Err(OptimError::Shape(format!(
-            "the model has {} outputs, the data {} classes",
-            widths[widths.len() - 1],
-            train.num_classes
-        )));
-    }
-    if train.is_empty() {
-        return Err(OptimError::Shape("the training set is empty".into()));
-    }
+    admm_kernels::check_problem("dlADMM", &widths, train, 2)?;
     Ok(widths)
 }
 
@@ -147,10 +129,9 @@ fn settings(params: &Params, state: &State) -> Settings {
         nu: state.nu,
         w_search: search(state.theta),
         a_search: search(state.tau),
-        fista: Fista {
+        fista: FistaSettings {
             step: params.fista_step,
-            tol: params.fista_tol,
-            max_iterations: params.fista_max_iterations,
+            rules: reference_rules(params.fista_tol, params.fista_max_iterations),
         },
     }
 }
@@ -245,16 +226,16 @@ impl Optimizer for Dladmm {
                 measures.activation_residual,
             ),
         );
-        d.push("output_loss", measures.closing.output_loss);
-        d.push("residual", measures.closing.residual);
-        d.push("hidden_residual", measures.hidden_residual);
-        d.push("activation_residual", measures.activation_residual);
+        d.push(OUTPUT_LOSS, measures.closing.output_loss);
+        d.push(RESIDUAL, measures.closing.residual);
+        d.push(HIDDEN_RESIDUAL, measures.hidden_residual);
+        d.push(ACTIVATION_RESIDUAL, measures.activation_residual);
         d.push("stationarity_gap", measures.closing.stationarity_gap);
         d.push("w_trials", counters.w_trials as f64);
         d.push("a_trials", counters.a_trials as f64);
         d.push("backtracking_cap_hits", counters.backtracking_cap_hits as f64);
-        d.push("fista_iterations", counters.fista_iterations as f64);
-        d.push("fista_cap_hits", counters.fista_cap_hits as f64);
+        d.push(FISTA_ITERATIONS, counters.fista_iterations as f64);
+        d.push(FISTA_CAP_HITS, counters.fista_cap_hits as f64);
         d.push("rho", settings.rho);
         d.push("nu", settings.nu);
         d.push("tau", settings.a_search.start);

@@ -14,7 +14,8 @@
 //! bit, and spares the product (one `(1000 x 1000)(1000 x N)` per hidden layer and
 //! iteration) that a recomputation at the end of every iteration would cost.
 
-use ndarray::{Array2, Zip};
+use admm_kernels::{add_bias, block_shape_mismatch, relu_into, storage, storage_mut};
+use ndarray::Array2;
 use optim_core::linalg::{gemm, zeros};
 use optim_core::{Dataset, Mlp, OptimError, Result};
 use serde::{Deserialize, Serialize};
@@ -72,18 +73,10 @@ impl State {
             gemm(0.0, &mut product.view_mut(), 1.0, &layer.weight.view(), &input);
             if l + 1 < depth {
                 let mut pre = zeros(layer.weight.nrows(), samples);
-                Zip::from(pre.columns_mut())
-                    .and(product.columns())
-                    .par_for_each(|mut pre, product| {
-                        Zip::from(&mut pre)
-                            .and(&product)
-                            .and(&layer.bias)
-                            .for_each(|z, &m, &b| *z = m + b);
-                    });
+                let bias = layer.bias.as_slice().expect("biases are contiguous");
+                add_bias(storage_mut(&mut pre), storage(&product), bias, false);
                 let mut activation = zeros(layer.weight.nrows(), samples);
-                Zip::from(&mut activation)
-                    .and(&pre)
-                    .par_for_each(|a, &z| *a = z.max(0.0));
+                relu_into(storage_mut(&mut activation), storage(&pre));
                 a.push(activation);
                 z.push(pre);
             }
@@ -125,15 +118,8 @@ impl State {
         }
         // Layer l (0-based) of z, a and m has n_{l+1} rows and one column per sample.
         for (kind, mats) in [("z", &self.z), ("a", &self.a), ("m", &self.m)] {
-            for (l, x) in mats.iter().enumerate() {
-                let expected = (widths[l + 1], samples);
-                if x.dim() != expected {
-                    return bad(format!(
-                        "{kind}_{} has shape {:?}, expected {expected:?}",
-                        l + 1,
-                        x.dim()
-                    ));
-                }
+            if let Some(what) = block_shape_mismatch(kind, mats, widths, samples) {
+                return bad(what);
             }
         }
         if self.u.dim() != (widths[depth], samples) {

@@ -20,12 +20,11 @@ use crate::a_step::{NextLayer, a_step};
 use crate::b_step::{set_mean, update_b};
 use crate::backtracking::{Backtracking, Outcome};
 use crate::objective::{Closing, dual_update};
-use crate::passes::{residual_into, storage, storage_mut};
 use crate::state::State;
 use crate::w_step::{Carry, input_layer_pair, w_step};
 use crate::workspace::Workspace;
-use crate::z_hidden::update_z;
-use crate::z_output::{Fista, output_target};
+use crate::z_output::{FistaSettings, output_target, solve_z_output};
+use admm_kernels::{SumOrder, relu_prox_pass, residual_into, storage, storage_mut};
 
 /// The penalties and inner-solver settings of one iteration.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -39,7 +38,7 @@ pub(crate) struct Settings {
     /// Backtracking of the `a_l` steps (starts at `tau`).
     pub a_search: Backtracking,
     /// The `z_L` solver.
-    pub fista: Fista,
+    pub fista: FistaSettings,
 }
 
 impl Settings {
@@ -87,6 +86,10 @@ pub(crate) struct Measures {
     pub closing: Closing,
 }
 
+/// dlADMM weighs both terms of the `z_l` subproblem by `nu / 2`: the ReLU proximal map at
+/// unit weights.
+const UNIT_WEIGHTS: (f32, f32) = (1.0, 1.0);
+
 fn name(kind: &str, k: usize) -> String {
     format!("{kind}_{}", k + 1)
 }
@@ -112,7 +115,8 @@ fn solve_output(
         storage(&state.u),
         (1.0 / settings.rho) as f32,
     );
-    let out = settings.fista.solve(
+    let out = solve_z_output(
+        &settings.fista,
         storage_mut(&mut state.z[last]),
         &work.target,
         labels,
@@ -120,7 +124,7 @@ fn solve_output(
         &mut work.fista,
         &name("z", last),
     )?;
-    counters.fista_iterations += u64::from(out.iterations);
+    counters.fista_iterations += out.iterations as u64;
     counters.fista_cap_hits += u64::from(out.cap_hit);
     Ok(())
 }
@@ -193,11 +197,13 @@ pub(crate) fn backward_sweep(
         )?;
         counters.a(out.outcome);
 
-        let z = update_z(
+        let z = relu_prox_pass(
             storage_mut(&mut state.z[k]),
             storage(&state.m[k]),
             bias(model, k),
             storage(&state.a[k]),
+            UNIT_WEIGHTS,
+            SumOrder::ByRow,
         );
         if !z.row_sums.iter().all(|s| s.is_finite()) {
             return Err(OptimError::NonFinite { what: name("z", k) });
@@ -288,11 +294,13 @@ pub(crate) fn forward_sweep(
             None,
             &name("b", k),
         )?;
-        let z = update_z(
+        let z = relu_prox_pass(
             storage_mut(&mut state.z[k]),
             storage(&state.m[k]),
             bias(model, k),
             storage(&state.a[k]),
+            UNIT_WEIGHTS,
+            SumOrder::ByRow,
         );
         if !z.residual.is_finite() {
             return Err(OptimError::NonFinite { what: name("z", k) });
@@ -418,10 +426,9 @@ mod tests {
                     growth: 2.0,
                     max_growths: 60,
                 },
-                fista: Fista {
+                fista: crate::z_output::FistaSettings {
                     step: 4.0,
-                    tol: 1e-3,
-                    max_iterations: 500,
+                    rules: crate::z_output::reference_rules(1e-3, 500),
                 },
             };
             for _ in 0..10 {

@@ -9,12 +9,11 @@
 //! pre-activation is `m_1 + b_1`, already exact at the end of the iteration. The pass runs
 //! over blocks of [`FORWARD_COLUMNS`] samples, so it needs two small buffers only.
 
-use ndarray::{Axis, Zip};
 use optim_core::Mlp;
 use optim_core::linalg::gemm;
 use optim_core::loss::cross_entropy_sum;
 
-use crate::passes::Scratch;
+use admm_kernels::{Scratch, add_bias, add_bias_in_place, storage};
 
 /// Samples per block of the forward pass (1000 x 8192 f32 = 32 MB per buffer): large
 /// enough for the products to run at full speed.
@@ -38,6 +37,10 @@ impl ForwardBuffers {
     }
 }
 
+fn bias(layer: &optim_core::Dense) -> &[f32] {
+    layer.bias.as_slice().expect("biases are contiguous")
+}
+
 /// Summed cross-entropy of `model` on the training set whose first-layer products are
 /// `m_1 = W_1 X` (exact at the end of an iteration), with labels `labels`.
 pub(crate) fn training_cost(
@@ -54,33 +57,24 @@ pub(crate) fn training_cost(
         let cols = end - start;
         let first = &model.layers[0];
         let rows = first.weight.nrows();
-        {
-            let mut h = buffers.input.view_mut_with(rows, cols);
-            let m = m_first.slice(ndarray::s![.., start..end]);
-            let b = first.bias.view().insert_axis(Axis(1));
-            Zip::from(&mut h)
-                .and(&m)
-                .and_broadcast(&b)
-                .par_for_each(|h, &m, &b| *h = (m + b).max(0.0));
-        }
+        let m = &storage(m_first)[rows * start..rows * end];
+        add_bias(&mut buffers.input.slice_mut(rows)[..rows * cols], m, bias(first), true);
         let mut rows_in = rows;
         for (l, layer) in model.layers.iter().enumerate().skip(1) {
             let rows_out = layer.weight.nrows();
             let ForwardBuffers { input, output } = buffers;
-            let mut out = output.view_mut_with(rows_out, cols);
             gemm(
                 0.0,
-                &mut out,
+                &mut output.view_mut_with(rows_out, cols),
                 1.0,
                 &layer.weight.view(),
                 &input.view_with(rows_in, cols),
             );
-            let relu = l + 1 < depth;
-            let b = layer.bias.view().insert_axis(Axis(1));
-            Zip::from(&mut out).and_broadcast(&b).par_for_each(|z, &b| {
-                let v = *z + b;
-                *z = if relu { v.max(0.0) } else { v };
-            });
+            add_bias_in_place(
+                &mut output.slice_mut(rows_out)[..rows_out * cols],
+                bias(layer),
+                l + 1 < depth,
+            );
             std::mem::swap(&mut buffers.input, &mut buffers.output);
             rows_in = rows_out;
         }

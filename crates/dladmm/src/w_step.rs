@@ -18,7 +18,7 @@ use optim_core::linalg::gemm;
 use optim_core::{OptimError, Result};
 
 use crate::backtracking::{Backtracking, Outcome};
-use crate::passes::{
+use admm_kernels::{
     Scratch, frobenius_product, residual_in_place, small_squared_norm, squared_norm, storage_mut, subtract_scaled,
     subtract_scaled_pair,
 };
@@ -132,8 +132,8 @@ pub(crate) fn input_layer_pair(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::passes::storage;
     use crate::test_support::{random_matrix, rng};
+    use admm_kernels::storage;
     use ndarray::{Array1, ShapeBuilder};
     use optim_core::linalg::matmul;
 
@@ -178,7 +178,7 @@ mod tests {
     fn residual_buffer(l: &Layer) -> (Array2<f32>, Scratch) {
         let m = matmul(&l.w.view(), &l.a.view());
         let mut s = Scratch::new(l.w.nrows(), l.a.ncols());
-        crate::passes::residual_into(
+        admm_kernels::residual_into(
             s.slice_mut(l.w.nrows()),
             storage(&m),
             l.b.as_slice().unwrap(),

@@ -13,9 +13,8 @@ use ndarray::{Array2, ArrayView2};
 use optim_core::Mlp;
 use optim_core::linalg::{gemm, zeros};
 
-use crate::passes::Scratch;
 use crate::training_cost::ForwardBuffers;
-use crate::z_output::FistaBuffers;
+use admm_kernels::{FistaBuffers, Scratch};
 
 /// Derived quantities and buffers of a run.
 #[derive(Debug)]

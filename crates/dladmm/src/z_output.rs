@@ -10,174 +10,103 @@
 //! extrapolated point `v`, not `x`.
 //!
 //! One fused pass per iteration evaluates `f(v_k)` and, speculatively, `x_k` and `v_{k+1}`
-//! into spare buffers; the stopping test then only swaps buffers (the last pass's
-//! speculative half is discarded, so the result is the reference's).
+//! into spare buffers; the shared FISTA driver ([`admm_kernels::fista`]) runs it with the
+//! objective-change stop rule, which discards the stopping pass's speculative half, and
+//! returns the extrapolated point, so the result is the reference's.
 
+use admm_kernels::{
+    Fista, FistaBlock, FistaBuffers, FistaOutcome, ReturnPoint, StopRule, block_of, blocks, blocks_mut,
+};
 use optim_core::{OptimError, Result};
 use rayon::prelude::*;
 
-use crate::passes::{blocks, blocks_mut, label_blocks, ordered_sum};
-
-/// Settings of the FISTA solver.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Fista {
-    /// Fixed step `eta` (4 in the reference code).
-    pub step: f64,
-    /// Absolute tolerance on the change of the summed objective.
-    pub tol: f64,
-    /// Most iterations (objective evaluations).
-    pub max_iterations: u32,
-}
-
-/// Buffers of the solver, `n_L x N` each, allocated once per run.
-#[derive(Debug)]
-pub(crate) struct FistaBuffers {
-    v: Vec<f32>,
-    v_next: Vec<f32>,
-    x: Vec<f32>,
-    x_next: Vec<f32>,
-}
-
-impl FistaBuffers {
-    /// Buffers for `len = n_L * N` values.
-    pub(crate) fn new(len: usize) -> Self {
-        Self {
-            v: vec![0.0; len],
-            v_next: vec![0.0; len],
-            x: vec![0.0; len],
-            x_next: vec![0.0; len],
-        }
+/// The reference code's FISTA rules: stop on an absolute change of the objective below
+/// `tol`, return the extrapolated point, at most `max_iterations` passes.
+pub(crate) fn reference_rules(tol: f64, max_iterations: u32) -> Fista {
+    Fista {
+        stop: StopRule::ObjectiveChange(tol),
+        returns: ReturnPoint::Extrapolated,
+        max_iterations: max_iterations as usize,
     }
 }
 
-/// What a solve did.
+/// Settings of the `z_L` solver.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct FistaOutcome {
-    /// Objective evaluations (loop passes), at most `max_iterations`.
-    pub iterations: u32,
-    /// Whether the loop ended on `max_iterations` rather than on the tolerance.
-    pub cap_hit: bool,
-    /// `f` at the last evaluated point.
-    pub objective: f64,
+pub(crate) struct FistaSettings {
+    /// Fixed step `eta` (4 in the reference code).
+    pub step: f64,
+    /// Stop rule, return point and cap ([`reference_rules`]).
+    pub rules: Fista,
 }
 
-/// `f(v)` and the speculative `x_new`, `v_new` of one FISTA iteration, fused.
-#[allow(clippy::too_many_arguments)]
-fn fused_iteration(
-    v: &[f32],
-    x: &[f32],
-    c: &[f32],
-    labels: &[u32],
-    rows: usize,
-    rho: f64,
-    step: f64,
-    momentum: f32,
-    x_new: &mut [f32],
-    v_new: &mut [f32],
-) -> f64 {
+/// One block of the fused pass: `f(v)` and the speculative `x_new`, `v_new`.
+fn fused_block(block: FistaBlock<'_>, c: &[f32], rows: usize, rho: f64, step: f64) -> f64 {
     let inv_step = (1.0 / step) as f32;
     let inv_denominator = (1.0 / (rho + 1.0 / step)) as f32;
     let rho32 = rho as f32;
-    let parts: Vec<f64> = (
-        blocks(v, rows),
-        blocks(x, rows),
-        blocks(c, rows),
-        label_blocks(labels),
-        blocks_mut(x_new, rows),
-        blocks_mut(v_new, rows),
-    )
-        .into_par_iter()
-        .map(|(v, x, c, labels, xn, vn)| {
-            let mut exps = vec![0.0f32; rows];
-            let (mut loss, mut quadratic) = (0.0f64, 0.0f64);
-            for (((((vc, xc), cc), &y), xnc), vnc) in v
-                .chunks_exact(rows)
-                .zip(x.chunks_exact(rows))
-                .zip(c.chunks_exact(rows))
-                .zip(labels)
-                .zip(xn.chunks_exact_mut(rows))
-                .zip(vn.chunks_exact_mut(rows))
-            {
-                let max = vc.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-                let mut sum = 0.0f32;
-                for (e, &v) in exps.iter_mut().zip(vc) {
-                    *e = (v - max).exp();
-                    sum += *e;
-                }
-                let y = y as usize;
-                loss += f64::from(max + sum.ln() - vc[y]);
-                let inv_sum = 1.0 / sum;
-                let mut q = 0.0f32;
-                for (i, (((((&v, &x), &c), &e), xn), vn)) in vc
-                    .iter()
-                    .zip(xc)
-                    .zip(cc)
-                    .zip(&exps)
-                    .zip(xnc.iter_mut())
-                    .zip(vnc.iter_mut())
-                    .enumerate()
-                {
-                    q += (v - c) * (v - c);
-                    let g = e * inv_sum - if i == y { 1.0 } else { 0.0 };
-                    let new = (rho32 * c + v * inv_step - g) * inv_denominator;
-                    *vn = new + momentum * (new - x);
-                    *xn = new;
-                }
-                quadratic += f64::from(q);
-            }
-            loss + 0.5 * rho * quadratic
-        })
-        .collect();
-    ordered_sum(&parts)
+    let momentum = block.momentum;
+    let c = block_of(c, rows, block.index);
+    let mut exps = vec![0.0f32; rows];
+    let (mut loss, mut quadratic) = (0.0f64, 0.0f64);
+    for (((((vc, xc), cc), &y), xnc), vnc) in block
+        .v
+        .chunks_exact(rows)
+        .zip(block.x.chunks_exact(rows))
+        .zip(c.chunks_exact(rows))
+        .zip(block.labels)
+        .zip(block.x_next.chunks_exact_mut(rows))
+        .zip(block.v_next.chunks_exact_mut(rows))
+    {
+        let max = vc.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+        let mut sum = 0.0f32;
+        for (e, &v) in exps.iter_mut().zip(vc) {
+            *e = (v - max).exp();
+            sum += *e;
+        }
+        let y = y as usize;
+        loss += f64::from(max + sum.ln() - vc[y]);
+        let inv_sum = 1.0 / sum;
+        let mut q = 0.0f32;
+        for (i, (((((&v, &x), &c), &e), xn), vn)) in vc
+            .iter()
+            .zip(xc)
+            .zip(cc)
+            .zip(&exps)
+            .zip(xnc.iter_mut())
+            .zip(vnc.iter_mut())
+            .enumerate()
+        {
+            q += (v - c) * (v - c);
+            let g = e * inv_sum - if i == y { 1.0 } else { 0.0 };
+            let new = (rho32 * c + v * inv_step - g) * inv_denominator;
+            *vn = new + momentum * (new - x);
+            *xn = new;
+        }
+        quadratic += f64::from(q);
+    }
+    loss + 0.5 * rho * quadratic
 }
 
-impl Fista {
-    /// Solves in place: `z` is the warm start on entry and the result on exit. `c` and `z`
-    /// are `rows x labels.len()` column-major. Fails with `NonFinite { what: name }` when the
-    /// objective is not finite.
-    pub(crate) fn solve(
-        &self,
-        z: &mut [f32],
-        c: &[f32],
-        labels: &[u32],
-        rho: f64,
-        buffers: &mut FistaBuffers,
-        name: &str,
-    ) -> Result<FistaOutcome> {
-        let rows = z.len() / labels.len().max(1);
-        let FistaBuffers { v, v_next, x, x_next } = buffers;
-        v.copy_from_slice(z);
-        x.copy_from_slice(z);
-        let mut t = 1.0f64;
-        let mut previous = f64::INFINITY;
-        let mut objective = f64::NAN;
-        for k in 0..self.max_iterations {
-            let t_next = (1.0 + (1.0 + 4.0 * t * t).sqrt()) / 2.0;
-            let momentum = ((t - 1.0) / t_next) as f32;
-            objective = fused_iteration(v, x, c, labels, rows, rho, self.step, momentum, x_next, v_next);
-            if !objective.is_finite() {
-                return Err(OptimError::NonFinite { what: name.into() });
-            }
-            if (objective - previous).abs() < self.tol {
-                z.copy_from_slice(v);
-                return Ok(FistaOutcome {
-                    iterations: k + 1,
-                    cap_hit: false,
-                    objective,
-                });
-            }
-            previous = objective;
-            std::mem::swap(v, v_next);
-            std::mem::swap(x, x_next);
-            t = t_next;
-        }
-        z.copy_from_slice(v);
-        Ok(FistaOutcome {
-            iterations: self.max_iterations,
-            cap_hit: true,
-            objective,
-        })
+/// Solves in place: `z` is the warm start on entry and the result on exit. `c` and `z`
+/// are `rows x labels.len()` column-major. Fails with `NonFinite { what: name }` when the
+/// objective is not finite.
+pub(crate) fn solve_z_output(
+    settings: &FistaSettings,
+    z: &mut [f32],
+    c: &[f32],
+    labels: &[u32],
+    rho: f64,
+    buffers: &mut FistaBuffers,
+    name: &str,
+) -> Result<FistaOutcome> {
+    let rows = z.len() / labels.len().max(1);
+    let out = settings.rules.solve(z, labels, buffers, |block| {
+        fused_block(block, c, rows, rho, settings.step)
+    });
+    if out.non_finite {
+        return Err(OptimError::NonFinite { what: name.into() });
     }
+    Ok(out)
 }
 
 /// `c <- m + b 1^T - u / rho`: the point the `z_L` subproblem is drawn to.
@@ -270,10 +199,17 @@ mod tests {
         v
     }
 
-    fn solve(p: &Problem, fista: Fista, rho: f64) -> (Vec<f32>, FistaOutcome) {
+    fn settings(step: f64, tol: f64, max_iterations: u32) -> FistaSettings {
+        FistaSettings {
+            step,
+            rules: reference_rules(tol, max_iterations),
+        }
+    }
+
+    fn solve(p: &Problem, fista: FistaSettings, rho: f64) -> (Vec<f32>, FistaOutcome) {
         let mut z = p.z.clone();
         let mut buffers = FistaBuffers::new(z.len());
-        let out = fista.solve(&mut z, &p.c, &p.labels, rho, &mut buffers, "z_3").unwrap();
+        let out = solve_z_output(&fista, &mut z, &p.c, &p.labels, rho, &mut buffers, "z_3").unwrap();
         (z, out)
     }
 
@@ -283,11 +219,7 @@ mod tests {
     fn matches_the_plain_reference_algorithm() {
         let p = problem(1, 5, 300);
         for (max, tol) in [(1u32, 1e-3), (2, 1e-3), (7, 1e-3), (500, 1e-3)] {
-            let fista = Fista {
-                step: 4.0,
-                tol,
-                max_iterations: max,
-            };
+            let fista = settings(4.0, tol, max);
             let (z, out) = solve(&p, fista, 0.5);
             let expected = reference(&p, 0.5, 4.0, tol, max);
             let worst = z
@@ -296,7 +228,7 @@ mod tests {
                 .map(|(&a, &b)| (f64::from(a) - b).abs())
                 .fold(0.0, f64::max);
             assert!(worst < 1e-4, "max {max}: differs by {worst}");
-            assert_eq!(out.cap_hit, out.iterations == max && max < 500);
+            assert_eq!(out.cap_hit, out.iterations == max as usize && max < 500);
         }
     }
 
@@ -306,11 +238,7 @@ mod tests {
     fn default_solve_is_close_to_a_tight_solution() {
         let rho = 1.0;
         let p = problem(2, 10, 200);
-        let fista = Fista {
-            step: 4.0,
-            tol: 1e-3,
-            max_iterations: 500,
-        };
+        let fista = settings(4.0, 1e-3, 500);
         let (z, out) = solve(&p, fista, rho);
         assert!(!out.cap_hit);
         // Gradient descent with step 1 / (1/2 + rho), the objective's Lipschitz bound.
@@ -343,14 +271,8 @@ mod tests {
         p.c[4] = f32::NAN;
         let mut z = p.z.clone();
         let mut buffers = FistaBuffers::new(z.len());
-        let fista = Fista {
-            step: 4.0,
-            tol: 1e-3,
-            max_iterations: 10,
-        };
-        let err = fista
-            .solve(&mut z, &p.c, &p.labels, 1.0, &mut buffers, "z_3")
-            .unwrap_err();
+        let fista = settings(4.0, 1e-3, 10);
+        let err = solve_z_output(&fista, &mut z, &p.c, &p.labels, 1.0, &mut buffers, "z_3").unwrap_err();
         assert!(matches!(err, OptimError::NonFinite { what } if what == "z_3"));
     }
 }

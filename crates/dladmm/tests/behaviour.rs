@@ -1,22 +1,12 @@
 //! Whole-iteration behaviour: the paper's sufficient descent (Property 2), divergence
 //! reporting, depth, schedules and errors.
 
+use admm_kernels::fingerprint::blobs_problem;
 use dladmm::{DIAGNOSTICS, DladmmConfig, RhoSchedule, TRAINING_COST, Variant};
-use optim_core::synthetic::{BlobsConfig, blobs};
-use optim_core::{Dataset, Init, MethodConfig, Mlp, OptimError, Stream, rng_for};
+use optim_core::{Dataset, Init, MethodConfig, Mlp, OptimError};
 
 fn problem(widths: &[usize], samples: usize, seed: u64) -> (Dataset, Mlp) {
-    let data = blobs(
-        &BlobsConfig {
-            samples,
-            features: widths[0],
-            classes: widths[widths.len() - 1],
-            separation: 1.0,
-        },
-        seed,
-    );
-    let model = Mlp::new(widths, &Init::default(), &mut rng_for(seed, Stream::Init, 0)).unwrap();
-    (data, model)
+    blobs_problem(widths, samples, seed, &Init::default()).unwrap()
 }
 
 /// Iterations as the executor runs them: the step, then its untimed `after_step`.

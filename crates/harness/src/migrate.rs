@@ -31,7 +31,24 @@ pub struct ColumnRename {
 
 /// Every metric column the code has renamed, oldest first. Applying one twice is harmless: a
 /// column that is no longer there is not renamed again.
-pub const COLUMN_RENAMES: &[ColumnRename] = &[];
+pub const COLUMN_RENAMES: &[ColumnRename] = &[
+    // One name per diagnostic shared by ADMM and dlADMM (crates/admm-kernels/src/diagnostics.rs).
+    ColumnRename {
+        optimizer: "admm",
+        from: "output_residual",
+        to: "residual",
+    },
+    ColumnRename {
+        optimizer: "admm",
+        from: "inner_iterations",
+        to: "fista_iterations",
+    },
+    ColumnRename {
+        optimizer: "admm",
+        from: "inner_cap_hits",
+        to: "fista_cap_hits",
+    },
+];
 
 /// What [`migrate`] did to one cell.
 #[derive(Debug, Clone, PartialEq, Eq)]
