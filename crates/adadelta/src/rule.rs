@@ -1,6 +1,6 @@
 //! The Adadelta update rule and its per-tensor state.
 
-use optim_core::UpdateRule;
+use optim_core::{UpdateRule, simd};
 use serde::{Deserialize, Serialize};
 
 use crate::config::AdadeltaConfig;
@@ -47,20 +47,11 @@ impl Adadelta {
     pub fn config(&self) -> &AdadeltaConfig {
         &self.config
     }
-}
 
-impl UpdateRule for Adadelta {
-    type State = AdadeltaState;
-
-    fn init_state(&self, len: usize) -> AdadeltaState {
-        AdadeltaState {
-            step: 0,
-            square_avg: vec![0.0; len],
-            acc_delta: vec![0.0; len],
-        }
-    }
-
-    fn update(&self, param: &mut [f32], grad: &[f32], state: &mut AdadeltaState) {
+    /// One update as plain scalar code: [`UpdateRule::update`] runs it through
+    /// [`simd::dispatch`], tests compare both copies bit by bit.
+    #[inline(always)]
+    fn update_scalar(&self, param: &mut [f32], grad: &[f32], state: &mut AdadeltaState) {
         let len = param.len();
         assert_eq!(grad.len(), len, "parameter and gradient lengths");
         assert_eq!(state.square_avg.len(), len, "squared-gradient average length");
@@ -84,12 +75,31 @@ impl UpdateRule for Adadelta {
     }
 }
 
+impl UpdateRule for Adadelta {
+    type State = AdadeltaState;
+
+    fn init_state(&self, len: usize) -> AdadeltaState {
+        AdadeltaState {
+            step: 0,
+            square_avg: vec![0.0; len],
+            acc_delta: vec![0.0; len],
+        }
+    }
+
+    fn update(&self, param: &mut [f32], grad: &[f32], state: &mut AdadeltaState) {
+        simd::dispatch(
+            #[inline(always)]
+            || self.update_scalar(param, grad, state),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use optim_core::RuleConfig;
 
     use super::*;
-    use optim_core::rule::testing::assert_close;
+    use optim_core::rule::testing::{assert_close, assert_dispatch_is_bitwise};
 
     /// Applies `grads` in turn to `param` and returns the parameters after each step.
     fn run(config: AdadeltaConfig, param: &[f32], grads: &[&[f32]]) -> (Vec<Vec<f32>>, AdadeltaState) {
@@ -155,6 +165,21 @@ mod tests {
         };
         let (p, _) = run(config, &[2.0], &[&[0.0]]);
         assert_close(&p[0], &[1.859971991597]);
+    }
+
+    #[test]
+    fn dispatched_update_is_bitwise_the_baseline_one() {
+        for config in [
+            AdadeltaConfig::default(),
+            AdadeltaConfig {
+                rho: 0.5,
+                weight_decay: 1e-2,
+                ..AdadeltaConfig::default()
+            },
+        ] {
+            let rule = config.build().unwrap();
+            assert_dispatch_is_bitwise(&rule, |p, g, s| simd::baseline(|| rule.update_scalar(p, g, s)));
+        }
     }
 
     #[test]

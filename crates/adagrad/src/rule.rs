@@ -1,6 +1,6 @@
 //! The Adagrad update rule and its per-tensor state.
 
-use optim_core::UpdateRule;
+use optim_core::{UpdateRule, simd};
 use serde::{Deserialize, Serialize};
 
 use crate::config::AdagradConfig;
@@ -43,19 +43,11 @@ impl Adagrad {
     pub fn config(&self) -> &AdagradConfig {
         &self.config
     }
-}
 
-impl UpdateRule for Adagrad {
-    type State = AdagradState;
-
-    fn init_state(&self, len: usize) -> AdagradState {
-        AdagradState {
-            step: 0,
-            sum: vec![self.initial_accumulator_value; len],
-        }
-    }
-
-    fn update(&self, param: &mut [f32], grad: &[f32], state: &mut AdagradState) {
+    /// One update as plain scalar code: [`UpdateRule::update`] runs it through
+    /// [`simd::dispatch`], tests compare both copies bit by bit.
+    #[inline(always)]
+    fn update_scalar(&self, param: &mut [f32], grad: &[f32], state: &mut AdagradState) {
         assert_eq!(grad.len(), param.len(), "parameter and gradient lengths");
         assert_eq!(state.sum.len(), param.len(), "accumulator length");
         state.step += 1;
@@ -70,12 +62,30 @@ impl UpdateRule for Adagrad {
     }
 }
 
+impl UpdateRule for Adagrad {
+    type State = AdagradState;
+
+    fn init_state(&self, len: usize) -> AdagradState {
+        AdagradState {
+            step: 0,
+            sum: vec![self.initial_accumulator_value; len],
+        }
+    }
+
+    fn update(&self, param: &mut [f32], grad: &[f32], state: &mut AdagradState) {
+        simd::dispatch(
+            #[inline(always)]
+            || self.update_scalar(param, grad, state),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use optim_core::RuleConfig;
 
     use super::*;
-    use optim_core::rule::testing::assert_close;
+    use optim_core::rule::testing::{assert_close, assert_dispatch_is_bitwise};
 
     /// Applies `grads` in turn to `param` and returns the parameters after each step.
     fn run(config: AdagradConfig, param: &[f32], grads: &[&[f32]]) -> (Vec<Vec<f32>>, AdagradState) {
@@ -145,6 +155,22 @@ mod tests {
         assert_close(&p[0], &[1.9]);
         assert_close(&p[1], &[1.831125053809]);
         assert_close(&state.sum, &[1.9025]);
+    }
+
+    #[test]
+    fn dispatched_update_is_bitwise_the_baseline_one() {
+        for config in [
+            AdagradConfig::default(),
+            AdagradConfig {
+                lr_decay: 1e-2,
+                weight_decay: 1e-2,
+                initial_accumulator_value: 0.1,
+                ..AdagradConfig::default()
+            },
+        ] {
+            let rule = config.build().unwrap();
+            assert_dispatch_is_bitwise(&rule, |p, g, s| simd::baseline(|| rule.update_scalar(p, g, s)));
+        }
     }
 
     #[test]

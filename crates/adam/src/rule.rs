@@ -1,6 +1,6 @@
 //! The Adam update rule and its per-tensor state.
 
-use optim_core::UpdateRule;
+use optim_core::{UpdateRule, simd};
 use serde::{Deserialize, Serialize};
 
 use crate::config::AdamConfig;
@@ -58,21 +58,11 @@ impl Adam {
     pub fn config(&self) -> &AdamConfig {
         &self.config
     }
-}
 
-impl UpdateRule for Adam {
-    type State = AdamState;
-
-    fn init_state(&self, len: usize) -> AdamState {
-        AdamState {
-            step: 0,
-            exp_avg: vec![0.0; len],
-            exp_avg_sq: vec![0.0; len],
-            max_exp_avg_sq: vec![0.0; if self.amsgrad { len } else { 0 }],
-        }
-    }
-
-    fn update(&self, param: &mut [f32], grad: &[f32], state: &mut AdamState) {
+    /// One update as plain scalar code: [`UpdateRule::update`] runs it through
+    /// [`simd::dispatch`], tests compare both copies bit by bit.
+    #[inline(always)]
+    fn update_scalar(&self, param: &mut [f32], grad: &[f32], state: &mut AdamState) {
         let len = param.len();
         assert_eq!(grad.len(), len, "parameter and gradient lengths");
         assert_eq!(state.exp_avg.len(), len, "first moment length");
@@ -115,12 +105,32 @@ impl UpdateRule for Adam {
     }
 }
 
+impl UpdateRule for Adam {
+    type State = AdamState;
+
+    fn init_state(&self, len: usize) -> AdamState {
+        AdamState {
+            step: 0,
+            exp_avg: vec![0.0; len],
+            exp_avg_sq: vec![0.0; len],
+            max_exp_avg_sq: vec![0.0; if self.amsgrad { len } else { 0 }],
+        }
+    }
+
+    fn update(&self, param: &mut [f32], grad: &[f32], state: &mut AdamState) {
+        simd::dispatch(
+            #[inline(always)]
+            || self.update_scalar(param, grad, state),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use optim_core::RuleConfig;
 
     use super::*;
-    use optim_core::rule::testing::assert_close;
+    use optim_core::rule::testing::{assert_close, assert_dispatch_is_bitwise};
 
     /// Applies `grads` in turn to `param` and returns the parameters after each step.
     fn run(config: AdamConfig, param: &[f32], grads: &[&[f32]]) -> (Vec<Vec<f32>>, AdamState) {
@@ -203,6 +213,19 @@ mod tests {
         assert_close(&state.exp_avg_sq, &[0.003996]);
         let (plain, _) = run(large_eps(), &[1.0], &[&[2.0], &[0.0]]);
         assert_close(&plain[1], &[0.842182237302]);
+    }
+
+    #[test]
+    fn dispatched_update_is_bitwise_the_baseline_one() {
+        let amsgrad_with_decay = AdamConfig {
+            amsgrad: true,
+            weight_decay: 1e-2,
+            ..AdamConfig::default()
+        };
+        for config in [AdamConfig::default(), amsgrad_with_decay] {
+            let rule = config.build().unwrap();
+            assert_dispatch_is_bitwise(&rule, |p, g, s| simd::baseline(|| rule.update_scalar(p, g, s)));
+        }
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //!   adapter that trains with them by mini-batch back-propagation;
 //! - [`Mlp`], [`loss`], [`init`]: the network, softmax cross-entropy, initialisations;
 //! - [`Executor`]: the loop with timing, evaluation, observers and termination;
-//! - [`conformance`]: the suite every optimizer crate runs in its tests.
+//! - [`conformance`]: the suite every optimizer crate runs in its tests;
+//! - [`simd`]: element-wise kernels compiled for the CPU's widest instructions, chosen at run
+//!   time, so that one binary runs everywhere at full speed.
 //!
 //! ```
 //! use optim_core::{synthetic, Init, Mlp, rng_for, Stream};
@@ -32,6 +34,7 @@ pub mod model;
 pub mod optimizer;
 pub mod rng;
 pub mod rule;
+pub mod simd;
 pub mod synthetic;
 pub mod validate;
 

@@ -1,6 +1,6 @@
 //! The SGD update rule and its per-tensor state.
 
-use optim_core::UpdateRule;
+use optim_core::{UpdateRule, simd};
 use serde::{Deserialize, Serialize};
 
 use crate::config::SgdConfig;
@@ -48,8 +48,34 @@ impl Sgd {
         &self.config
     }
 
+    /// One update as plain scalar code: [`UpdateRule::update`] runs it through
+    /// [`simd::dispatch`], tests compare both copies bit by bit.
+    #[inline(always)]
+    fn update_scalar(&self, param: &mut [f32], grad: &[f32], state: &mut SgdState) {
+        assert_eq!(param.len(), grad.len(), "parameter and gradient lengths");
+        state.step += 1;
+        if self.momentum == 0.0 {
+            // A zero weight decay adds exactly zero to the gradient of a finite parameter.
+            let (lr, wd) = (self.lr, self.weight_decay);
+            for (p, &g) in param.iter_mut().zip(grad) {
+                *p -= lr * (g + wd * *p);
+            }
+            return;
+        }
+        let buffer = state.momentum_buffer.as_mut_slice();
+        assert_eq!(buffer.len(), param.len(), "momentum buffer length");
+        match (state.step == 1, self.nesterov) {
+            (true, false) => self.momentum_update::<true, false>(param, grad, buffer),
+            (true, true) => self.momentum_update::<true, true>(param, grad, buffer),
+            (false, false) => self.momentum_update::<false, false>(param, grad, buffer),
+            (false, true) => self.momentum_update::<false, true>(param, grad, buffer),
+        }
+    }
+
     /// The momentum update, monomorphised for the first step (buffer = gradient) and for
-    /// Nesterov so that the loop body has no branch and vectorises.
+    /// Nesterov so that the loop body has no branch and vectorises; always inlined, so that
+    /// it is compiled into each copy [`simd::dispatch`] makes of the update.
+    #[inline(always)]
     fn momentum_update<const FIRST: bool, const NESTEROV: bool>(
         &self,
         param: &mut [f32],
@@ -78,24 +104,10 @@ impl UpdateRule for Sgd {
     }
 
     fn update(&self, param: &mut [f32], grad: &[f32], state: &mut SgdState) {
-        assert_eq!(param.len(), grad.len(), "parameter and gradient lengths");
-        state.step += 1;
-        if self.momentum == 0.0 {
-            // A zero weight decay adds exactly zero to the gradient of a finite parameter.
-            let (lr, wd) = (self.lr, self.weight_decay);
-            for (p, &g) in param.iter_mut().zip(grad) {
-                *p -= lr * (g + wd * *p);
-            }
-            return;
-        }
-        let buffer = state.momentum_buffer.as_mut_slice();
-        assert_eq!(buffer.len(), param.len(), "momentum buffer length");
-        match (state.step == 1, self.nesterov) {
-            (true, false) => self.momentum_update::<true, false>(param, grad, buffer),
-            (true, true) => self.momentum_update::<true, true>(param, grad, buffer),
-            (false, false) => self.momentum_update::<false, false>(param, grad, buffer),
-            (false, true) => self.momentum_update::<false, true>(param, grad, buffer),
-        }
+        simd::dispatch(
+            #[inline(always)]
+            || self.update_scalar(param, grad, state),
+        );
     }
 }
 
@@ -104,7 +116,7 @@ mod tests {
     use optim_core::RuleConfig;
 
     use super::*;
-    use optim_core::rule::testing::assert_close;
+    use optim_core::rule::testing::{assert_close, assert_dispatch_is_bitwise};
 
     /// Applies `grads` in turn to `param` and returns the parameters after each step.
     fn run(config: SgdConfig, param: &[f32], grads: &[&[f32]]) -> (Vec<Vec<f32>>, SgdState) {
@@ -188,6 +200,27 @@ mod tests {
         assert_close(&p[0], &[0.5]);
         assert_close(&p[1], &[-1.0]);
         assert_close(&state.momentum_buffer, &[3.0]);
+    }
+
+    #[test]
+    fn dispatched_update_is_bitwise_the_baseline_one() {
+        for config in [
+            SgdConfig::default(),
+            SgdConfig {
+                momentum: 0.9,
+                dampening: 0.1,
+                weight_decay: 1e-2,
+                ..SgdConfig::default()
+            },
+            SgdConfig {
+                momentum: 0.9,
+                nesterov: true,
+                ..SgdConfig::default()
+            },
+        ] {
+            let rule = config.build().unwrap();
+            assert_dispatch_is_bitwise(&rule, |p, g, s| simd::baseline(|| rule.update_scalar(p, g, s)));
+        }
     }
 
     #[test]
