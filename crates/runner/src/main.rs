@@ -9,9 +9,11 @@
 mod bench;
 mod cells;
 mod chart;
+mod claim;
 mod data;
 mod execute;
 mod experiment;
+mod manifest;
 mod observers;
 mod paper;
 mod plots;
@@ -22,7 +24,10 @@ mod replay;
 mod report;
 mod results;
 mod shard;
+mod share;
+mod slurm;
 mod stats;
+mod status;
 mod store;
 mod summary;
 
@@ -73,6 +78,11 @@ enum Command {
     Paper(paper::PaperArgs),
     /// Write results/NAME/report.html: summary, configurations and every plot in one page.
     Report(PlotArgs),
+    /// Write a Slurm batch script for an experiment (a job array over shards, or workers
+    /// sharing the store) and, with --submit, submit it.
+    Slurm(slurm::SlurmArgs),
+    /// Show which cells of an experiment are done, running (where), stale or pending.
+    Status(status::StatusArgs),
     /// List optimizers, datasets and experiments.
     List,
     /// Speed measurements at the paper's sizes.
@@ -114,6 +124,17 @@ struct ExpArgs {
     /// Run only shard K of N (e.g. `--shard 2/4`); gather the shards with `runner merge`.
     #[arg(long)]
     shard: Option<shard::Shard>,
+    /// Run only the cell with this id (as `--dry-run`, `--manifest` and `runner status` show).
+    #[arg(long, value_name = "ID")]
+    cell: Option<String>,
+    /// Print one JSON line per unfinished cell holding the command that runs it, then stop
+    /// (for GNU parallel, HTCondor, Kubernetes Indexed Jobs, xargs -P; then `runner plot`).
+    #[arg(long, conflicts_with = "dry_run")]
+    manifest: bool,
+    /// Skip the summary and plots (when many runners share the store, draw them once with
+    /// `runner plot NAME` after all have ended).
+    #[arg(long)]
+    no_summary: bool,
 }
 
 #[derive(Args)]
@@ -173,7 +194,14 @@ fn draw(
     layout: &Layout,
     band: plots::Band,
 ) -> Result<(Vec<summary::Row>, Vec<results::CellResult>, Vec<PathBuf>)> {
-    let results = results::read_all(&layout.results, &exp.name, cells)?;
+    let mut results = results::read_all(&layout.results, &exp.name, cells)?;
+    let unfinished = status::mark_unfinished(&mut results, &layout.results, &exp.name, &claim::Policy::from_env()?)?;
+    if unfinished > 0 {
+        eprintln!(
+            "{unfinished} cell(s) unfinished: marked in the summary and plots (`runner status {}`)",
+            exp.name
+        );
+    }
     if results.is_empty() {
         anyhow::bail!(
             "no results for experiment `{}` under {}; run `runner exp {}` first",
@@ -261,6 +289,29 @@ fn main() -> Result<()> {
                 cells = shard.select(&cells);
                 eprintln!("shard {}/{}: {} cells", shard.index, shard.count, cells.len());
             }
+            if let Some(id) = &args.cell {
+                cells.retain(|c| &c.id == id);
+                anyhow::ensure!(
+                    !cells.is_empty(),
+                    "`{}` has no cell {id} (`runner status {}` lists them)",
+                    exp.name,
+                    args.name
+                );
+            }
+            if args.manifest {
+                let invocation = manifest::Invocation::new(&layout, &args.name, args.data_dir.as_deref(), None)?;
+                let policy = claim::Policy::from_env()?;
+                let n = manifest::write(
+                    &mut std::io::stdout().lock(),
+                    &exp.name,
+                    &cells,
+                    &invocation,
+                    args.threads,
+                    &policy,
+                )?;
+                eprintln!("{n} cells to run; afterwards: runner plot {}", args.name);
+                return Ok(());
+            }
             if args.dry_run {
                 for c in &cells {
                     let dir = store::CellDir::new(&layout.results, &exp.name, &c.id);
@@ -286,6 +337,9 @@ fn main() -> Result<()> {
                 args.jobs,
                 args.force,
             );
+            if args.no_summary {
+                return ran;
+            }
             // Plots and summary of whatever finished, even if a cell failed.
             let drawn = finish(&exp, &cells, &layout, args.band);
             ran?;
@@ -321,6 +375,12 @@ fn main() -> Result<()> {
             let exp = Experiment::load(&layout.root, &args.name)?;
             let cells = cells::expand(&exp)?;
             finish(&exp, &cells, &layout, args.band)
+        }
+        Command::Slurm(args) => slurm::run(&layout, &args),
+        Command::Status(args) => {
+            let exp = Experiment::load(&layout.root, &args.name)?;
+            let cells = cells::expand(&exp)?;
+            status::print(&layout.results, &exp.name, &cells, &claim::Policy::from_env()?)
         }
         Command::Bench { threads, bench } => bench::run(bench, threads.unwrap_or_else(default_threads)),
         Command::List => {
