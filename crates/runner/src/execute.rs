@@ -138,11 +138,12 @@ pub fn run_cell(
 
 /// Runs `cells` (skipping finished ones unless `force`), `jobs` at a time.
 pub fn run_cells(exp: &Experiment, cells: &[Cell], data: &mut DataCache, opts: &RunOptions) -> Result<()> {
+    let policy = crate::claim::Policy::from_env()?;
     let mut loaded = Vec::with_capacity(cells.len());
     let mut todo = Vec::new();
     for cell in cells {
         let dir = CellDir::new(&opts.results, &exp.name, &cell.id);
-        if opts.force && dir.path.exists() {
+        if opts.force && dir.path.exists() && !crate::share::held_elsewhere(&dir, &policy) {
             std::fs::remove_dir_all(&dir.path).with_context(|| format!("removing {}", dir.path.display()))?;
         }
         if dir.is_done(cell.iterations)? {
@@ -160,7 +161,6 @@ pub fn run_cells(exp: &Experiment, cells: &[Cell], data: &mut DataCache, opts: &
     let jobs = opts.jobs.clamp(1, todo.len().max(1));
     let threads_per_job = (opts.threads / jobs).max(1);
     let multi = MultiProgress::new();
-    let policy = crate::claim::Policy::from_env()?;
     let queue = crate::share::WorkQueue::new(todo.into_iter().zip(loaded));
     let errors = Mutex::new(Vec::new());
     std::thread::scope(|s| {

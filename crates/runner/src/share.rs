@@ -185,6 +185,15 @@ pub fn run_claimed(
     Ok(Outcome::Ran(result))
 }
 
+/// Whether a live runner holds `dir` (so that `--force` leaves it alone rather than delete
+/// files under a running cell).
+pub fn held_elsewhere(dir: &CellDir, policy: &Policy) -> bool {
+    matches!(
+        claim::inspect(&dir.path, policy).1,
+        Holder::Live(_) | Holder::Unreadable
+    )
+}
+
 /// Says that `cell` is left to the runner holding it (for now: it is looked at again).
 pub fn note_held(multi: &indicatif::MultiProgress, cell: &Cell, holder: &Holder) {
     let owner = match holder {
