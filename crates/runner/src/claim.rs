@@ -128,8 +128,8 @@ pub enum Holder {
     Released(ClaimInfo),
     /// The owner is alive, as far as can be told.
     Live(ClaimInfo),
-    /// The owner is gone; the reason says how that was seen.
-    Stale(ClaimInfo, String),
+    /// The owner is gone; the reason names it and says how that was seen.
+    Stale(String),
     /// A claim file that cannot be read yet (being written) and is younger than the stale age.
     Unreadable,
 }
@@ -164,18 +164,11 @@ fn judge(path: &Path, policy: &Policy) -> Holder {
             .ok()
             .and_then(|t| SystemTime::now().duration_since(t).ok());
         return match age {
-            Some(age) if age > policy.stale_after => Holder::Stale(
-                ClaimInfo {
-                    host: "?".into(),
-                    pid: 0,
-                    process_start: None,
-                    pid_scope: None,
-                    started: String::new(),
-                    heartbeat: String::new(),
-                    released: false,
-                },
-                format!("unreadable claim {} for {:.0} s", path.display(), age.as_secs_f64()),
-            ),
+            Some(age) if age > policy.stale_after => Holder::Stale(format!(
+                "unreadable claim {} for {:.0} s",
+                path.display(),
+                age.as_secs_f64()
+            )),
             None if !path.exists() => Holder::Free,
             _ => Holder::Unreadable,
         };
@@ -186,21 +179,17 @@ fn judge(path: &Path, policy: &Policy) -> Holder {
     let comparable_pids = info.host == host_name() && info.pid_scope.is_some() && info.pid_scope == pid_scope();
     if comparable_pids && Path::new("/proc/self/stat").exists() {
         return match process_start(info.pid) {
-            None => {
-                let reason = format!("process {} on {} is gone", info.pid, info.host);
-                Holder::Stale(info, reason)
-            }
-            Some(start) if info.process_start.is_some_and(|s| s != start) => {
-                let reason = format!("pid {} on {} now belongs to another process", info.pid, info.host);
-                Holder::Stale(info, reason)
-            }
+            None => Holder::Stale(format!("process {} on {} is gone", info.pid, info.host)),
+            Some(start) if info.process_start.is_some_and(|s| s != start) => Holder::Stale(format!(
+                "pid {} on {} now belongs to another process",
+                info.pid, info.host
+            )),
             Some(_) => Holder::Live(info),
         };
     }
     let age = info.heartbeat_age();
     if age > policy.stale_after.as_secs_f64() {
-        let reason = format!("no heartbeat from {} for {age:.0} s", info.owner());
-        Holder::Stale(info, reason)
+        Holder::Stale(format!("no heartbeat from {} for {age:.0} s", info.owner()))
     } else {
         Holder::Live(info)
     }
@@ -233,7 +222,7 @@ pub fn acquire(dir: &Path, policy: &Policy) -> Result<Acquired> {
         let (current, holder) = inspect(dir, policy);
         let (next, took_over) = match (&holder, current) {
             (Holder::Live(_) | Holder::Unreadable, _) => return Ok(Acquired::Held(holder)),
-            (Holder::Stale(info, reason), Some(n)) => (n + 1, Some((info.clone(), reason.clone()))),
+            (Holder::Stale(reason), Some(n)) => (n + 1, Some(reason.clone())),
             (_, Some(n)) => (n + 1, None),
             (_, None) => (0, None),
         };
@@ -270,8 +259,8 @@ pub fn acquire(dir: &Path, policy: &Policy) -> Result<Acquired> {
 pub struct Claim {
     path: PathBuf,
     info: ClaimInfo,
-    /// The stale claim this one replaced and why it was stale.
-    pub took_over: Option<(ClaimInfo, String)>,
+    /// Why the claim this one replaced was stale, if it was.
+    pub took_over: Option<String>,
     lost: Arc<AtomicBool>,
     stop: Option<mpsc::Sender<()>>,
     heartbeat: Option<std::thread::JoinHandle<()>>,
@@ -287,13 +276,7 @@ fn rewrite(path: &Path, info: &ClaimInfo) -> std::io::Result<()> {
 }
 
 impl Claim {
-    fn start(
-        dir: &Path,
-        generation: u64,
-        info: ClaimInfo,
-        took_over: Option<(ClaimInfo, String)>,
-        policy: &Policy,
-    ) -> Self {
+    fn start(dir: &Path, generation: u64, info: ClaimInfo, took_over: Option<String>, policy: &Policy) -> Self {
         let path = claim_path(dir, generation);
         let lost = Arc::new(AtomicBool::new(false));
         let (stop, stopped) = mpsc::channel::<()>();
@@ -443,8 +426,8 @@ mod tests {
         // The heartbeat is fresh: only the pid check can see the owner is gone.
         match acquire(dir.path(), &Policy::new(Duration::from_secs(3600))).unwrap() {
             Acquired::Claimed(c) => {
-                let (old, reason) = c.took_over.clone().expect("took over");
-                assert_eq!(old.pid, info.pid);
+                let reason = c.took_over.clone().expect("took over");
+                assert!(reason.contains(&format!("process {} on", info.pid)), "{reason}");
                 assert!(reason.contains("is gone"), "{reason}");
                 assert_eq!(c.path(), claim_path(dir.path(), 5));
             }
@@ -460,7 +443,7 @@ mod tests {
         write_claim(dir.path(), 0, &info);
         let (_, holder) = inspect(dir.path(), &Policy::new(Duration::from_secs(3600)));
         assert!(
-            matches!(holder, Holder::Stale(_, ref r) if r.contains("another process")),
+            matches!(holder, Holder::Stale(ref r) if r.contains("another process")),
             "{holder:?}"
         );
     }

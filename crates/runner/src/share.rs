@@ -169,7 +169,7 @@ pub fn run_claimed(
         took_over,
         detail,
     };
-    let took_over = claim.took_over.as_ref().map(|(_, reason)| reason.clone());
+    let took_over = claim.took_over.clone();
     let from = dir.checkpoints().last().map_or(0, |(n, _)| *n);
     log(dir, &event("started", Some(from), took_over, None))?;
     let mut guard = ClaimGuard {

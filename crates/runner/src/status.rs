@@ -24,8 +24,8 @@ pub struct StatusArgs {
 pub enum CellState {
     /// Ended (completed its budget, diverged, stopped or ran out of time).
     Done(Status),
-    /// A live runner holds it.
-    Running(ClaimInfo),
+    /// A live runner holds it (None: one that is still writing its claim file).
+    Running(Option<ClaimInfo>),
     /// Claimed by a runner that is gone (the reason says how that shows); the next runner
     /// takes it over.
     Stale(String),
@@ -45,17 +45,9 @@ pub fn state(results: &Path, experiment: &str, cell: &Cell, policy: &Policy) -> 
         return Ok(CellState::Done(status));
     }
     Ok(match claim::inspect(&dir.path, policy).1 {
-        Holder::Live(info) => CellState::Running(info),
-        Holder::Stale(_, reason) => CellState::Stale(reason),
-        Holder::Unreadable => CellState::Running(ClaimInfo {
-            host: "?".into(),
-            pid: 0,
-            process_start: None,
-            pid_scope: None,
-            started: String::new(),
-            heartbeat: String::new(),
-            released: false,
-        }),
+        Holder::Live(info) => CellState::Running(Some(info)),
+        Holder::Stale(reason) => CellState::Stale(reason),
+        Holder::Unreadable => CellState::Running(None),
         Holder::Free | Holder::Released(_) => CellState::Pending {
             resumable_at: dir.checkpoints().last().map(|(n, _)| *n),
         },
@@ -89,11 +81,17 @@ pub fn print(results: &Path, experiment: &str, cells: &[Cell], policy: &Policy) 
             }
             CellState::Running(info) => {
                 running += 1;
+                let owner = match info {
+                    Some(info) => format!(
+                        "{} since {}, heartbeat {:.0} s ago",
+                        info.owner(),
+                        info.started,
+                        info.heartbeat_age()
+                    ),
+                    None => "a runner that is writing its claim".into(),
+                };
                 format!(
-                    "running   {} since {}, heartbeat {:.0} s ago, iteration {}/{}",
-                    info.owner(),
-                    info.started,
-                    info.heartbeat_age(),
+                    "running   {owner}, iteration {}/{}",
                     rows_written(&dir),
                     cell.iterations
                 )
