@@ -245,13 +245,13 @@ fn a_manifest_run_by_xargs_twice_over_runs_each_cell_once() {
     assert_eq!(summary(&root), base.summary, "summary.csv without timing columns");
 }
 
-/// A claim file as another host's runner would leave it, its heartbeat `age` old.
-fn foreign_claim(cell_dir: &Path, age: Duration) {
+/// Claim `generation` as another host's runner would leave it, its heartbeat `age` old.
+fn foreign_claim(cell_dir: &Path, generation: u64, age: Duration) {
     let heartbeat = humantime::format_rfc3339_seconds(std::time::SystemTime::now() - age).to_string();
     let claim = serde_json::json!({
         "host": "node-elsewhere", "pid": 4242, "started": heartbeat, "heartbeat": heartbeat,
     });
-    std::fs::write(cell_dir.join("claim-0.json"), claim.to_string()).expect("write claim");
+    std::fs::write(cell_dir.join(format!("claim-{generation}.json")), claim.to_string()).expect("write claim");
 }
 
 #[test]
@@ -275,8 +275,8 @@ fn status_summary_and_manifest_tell_running_stale_and_done_apart() {
     for id in [&running, &stale] {
         std::fs::remove_file(cells[id].join("status.json")).expect("unfinish the cell");
     }
-    foreign_claim(&cells[&running], Duration::ZERO);
-    foreign_claim(&cells[&stale], Duration::from_secs(600));
+    foreign_claim(&cells[&running], 0, Duration::ZERO);
+    foreign_claim(&cells[&stale], 0, Duration::from_secs(600));
     let with_stale_age = |args: &[&str]| {
         let out = root
             .command(args)
@@ -353,4 +353,48 @@ fn status_summary_and_manifest_tell_running_stale_and_done_apart() {
         status.contains("4 cells: 3 done, 1 running, 0 stale (runner gone), 0 pending"),
         "{status}"
     );
+}
+
+#[test]
+fn a_runner_whose_claim_was_taken_over_stops_without_ending_the_cell() {
+    let root = Root::new();
+    root.write_experiment(NAME, EXPERIMENT);
+    let dry = root.run_ok(&["exp", NAME, "--dry-run"]);
+    let (id, _) = common::dry_run_states(&dry.stdout())
+        .into_iter()
+        .next()
+        .expect("a cell");
+    let dir = root.results_of(NAME).join(&id);
+    // A short stale age makes the heartbeat (and so the check for a newer claim) frequent.
+    let child = root
+        .command(&["exp", NAME, "--cell", &id, "--threads", "1", "--no-summary"])
+        .env("DLADMM_CLAIM_STALE_SECONDS", "0.6")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn runner");
+    let start = std::time::Instant::now();
+    while common::metric_rows(&dir) < 2 {
+        assert!(start.elapsed() < Duration::from_secs(60), "the cell did not start");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // What a runner on another host that judged this one stale would have written.
+    foreign_claim(&dir, 1, Duration::ZERO);
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the runner went on: {stderr}");
+    assert!(stderr.contains("another runner took this cell over"), "{stderr}");
+    assert!(common::metric_rows(&dir) < ITERATIONS, "stopped mid-cell");
+    assert!(
+        !dir.join("status.json").exists(),
+        "a cell it lost must not be ended by it"
+    );
+    assert_eq!(events(&dir, "failed").len(), 1);
+    let claim: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("claim-1.json")).expect("claim-1")).expect("JSON");
+    assert_eq!(
+        claim["host"], "node-elsewhere",
+        "the new owner's claim is left as it was"
+    );
+    assert!(claim.get("released").is_none(), "{claim}");
 }
