@@ -161,7 +161,8 @@ fn a_runner_killed_mid_cell_is_taken_over_and_every_cell_still_ends_once() {
     let mut killed_cell = None;
     let killed = common::kill_when(&mut victim, Duration::from_secs(120), || {
         match cell_held_by(&root, pid) {
-            Some((id, rows)) if rows >= 3 => {
+            // Past the first checkpoint (after 4 iterations), so the takeover resumes from it.
+            Some((id, rows)) if rows >= 6 => {
                 killed_cell = Some(id);
                 true
             }
@@ -187,6 +188,11 @@ fn a_runner_killed_mid_cell_is_taken_over_and_every_cell_still_ends_once() {
         "{takeover}"
     );
     assert_eq!(events(dir, "finished")[0]["pid"], takeover["pid"]);
+    let resumed_at = takeover["from_iteration"].as_u64().unwrap_or_default();
+    assert!(
+        resumed_at >= 4,
+        "the takeover resumes from the dead runner's checkpoint: {takeover}"
+    );
     common::assert_same_cells(&base.cells, &common::snapshot(&root.results_of(NAME)));
     root.run_ok(&["plot", NAME]);
     assert_eq!(summary(&root), base.summary, "summary.csv without timing columns");
