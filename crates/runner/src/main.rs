@@ -299,18 +299,14 @@ fn main() -> Result<()> {
                 );
             }
             if args.manifest {
-                let invocation = manifest::Invocation::new(&layout, &args.name, args.data_dir.as_deref(), None)?;
-                let policy = claim::Policy::from_env()?;
-                let n = manifest::write(
-                    &mut std::io::stdout().lock(),
+                return manifest::print(
+                    &layout,
+                    &args.name,
                     &exp.name,
                     &cells,
-                    &invocation,
+                    args.data_dir.as_deref(),
                     args.threads,
-                    &policy,
-                )?;
-                eprintln!("{n} cells to run; afterwards: runner plot {}", args.name);
-                return Ok(());
+                );
             }
             if args.dry_run {
                 for c in &cells {

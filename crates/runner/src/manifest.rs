@@ -162,6 +162,30 @@ pub fn write(
     Ok(written)
 }
 
+/// `runner exp NAME --manifest`: the lines for `cells` of experiment `experiment`, given
+/// as `name_or_path`, on standard output.
+pub fn print(
+    layout: &crate::Layout,
+    name_or_path: &str,
+    experiment: &str,
+    cells: &[Cell],
+    data_dir: Option<&Path>,
+    threads: Option<usize>,
+) -> Result<()> {
+    let invocation = Invocation::new(layout, name_or_path, data_dir, None)?;
+    let policy = Policy::from_env()?;
+    let n = write(
+        &mut std::io::stdout().lock(),
+        experiment,
+        cells,
+        &invocation,
+        threads,
+        &policy,
+    )?;
+    eprintln!("{n} cells to run; afterwards: runner plot {name_or_path}");
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
