@@ -1,7 +1,7 @@
 //! Running cells: resume or start, train under the executor, record everything.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use anyhow::{Context, Result, anyhow};
 use indicatif::MultiProgress;
@@ -60,6 +60,7 @@ pub fn run_cell(
     opts: &RunOptions,
     threads: usize,
     multi: &MultiProgress,
+    claim_guard: &mut (dyn Observer + Send),
 ) -> Result<Status> {
     let dir = CellDir::new(&opts.results, &exp.name, &cell.id);
     let iterations = cell.iterations;
@@ -108,7 +109,7 @@ pub fn run_cell(
         },
         eval_every: exp.file.eval_every,
     };
-    let observers: &mut [&mut dyn Observer] = &mut [&mut metrics, &mut checkpointer, &mut reporter];
+    let observers: &mut [&mut dyn Observer] = &mut [&mut metrics, &mut checkpointer, &mut reporter, claim_guard];
     let (termination, progress) = executor
         .run(progress, observers)
         .map_err(|e| anyhow!("cell {} ({}): {e}", cell.id, cell.label))?;
@@ -126,11 +127,12 @@ pub fn run_cell(
 
 /// Runs `cells` (skipping finished ones unless `force`), `jobs` at a time.
 pub fn run_cells(exp: &Experiment, cells: &[Cell], data: &mut DataCache, opts: &RunOptions) -> Result<()> {
+    let policy = crate::claim::Policy::from_env()?;
     let mut loaded = Vec::with_capacity(cells.len());
     let mut todo = Vec::new();
     for cell in cells {
         let dir = CellDir::new(&opts.results, &exp.name, &cell.id);
-        if opts.force && dir.path.exists() {
+        if opts.force && dir.path.exists() && !crate::share::held_elsewhere(&dir, &policy) {
             std::fs::remove_dir_all(&dir.path).with_context(|| format!("removing {}", dir.path.display()))?;
         }
         if dir.is_done(cell.iterations)? {
@@ -148,12 +150,7 @@ pub fn run_cells(exp: &Experiment, cells: &[Cell], data: &mut DataCache, opts: &
     let jobs = opts.jobs.clamp(1, todo.len().max(1));
     let threads_per_job = (opts.threads / jobs).max(1);
     let multi = MultiProgress::new();
-    let queue = Mutex::new(
-        todo.into_iter()
-            .zip(loaded)
-            .collect::<Vec<(&Cell, Arc<LoadedData>)>>()
-            .into_iter(),
-    );
+    let queue = crate::share::WorkQueue::new(todo.into_iter().zip(loaded));
     let errors = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..jobs {
@@ -165,17 +162,31 @@ pub fn run_cells(exp: &Experiment, cells: &[Cell], data: &mut DataCache, opts: &
                         return;
                     }
                 };
-                loop {
-                    let next = queue.lock().expect("lock").next();
-                    let Some((cell, data)) = next else { break };
-                    if let Err(e) = pool.install(|| run_cell(exp, cell, &data, opts, threads_per_job, &multi)) {
-                        multi.println(format!("error: {e:#}")).ok();
-                        errors.lock().expect("lock").push(e);
+                while let Some((cell, data)) = queue.next() {
+                    let dir = CellDir::new(&opts.results, &exp.name, &cell.id);
+                    let outcome = crate::share::run_claimed(&dir, cell.iterations, &policy, |guard| {
+                        pool.install(|| run_cell(exp, cell, &data, opts, threads_per_job, &multi, guard))
+                    });
+                    match outcome {
+                        Ok(crate::share::Outcome::Held(holder)) => {
+                            crate::share::note_held(&multi, cell, &holder);
+                            queue.held((cell, data));
+                        }
+                        Ok(crate::share::Outcome::Ran(Ok(_)) | crate::share::Outcome::AlreadyDone) => queue.claimed(),
+                        Ok(crate::share::Outcome::Ran(Err(e))) | Err(e) => {
+                            queue.claimed();
+                            multi.println(format!("error: {e:#}")).ok();
+                            errors.lock().expect("lock").push(e);
+                        }
                     }
                 }
             });
         }
     });
+    crate::share::report_held(
+        &exp.name,
+        &queue.into_held().into_iter().map(|(c, _)| c).collect::<Vec<_>>(),
+    );
     let errors = errors.into_inner().expect("lock");
     match errors.len() {
         0 => Ok(()),

@@ -24,9 +24,11 @@
 
 pub mod cells;
 pub mod checkpointing;
+pub mod claim;
 pub mod data;
 pub mod execute;
 pub mod experiment;
+pub mod manifest;
 pub mod migrate;
 pub mod observers;
 pub mod provenance;
@@ -36,6 +38,9 @@ pub mod registry;
 pub mod replay;
 pub mod results;
 pub mod shard;
+pub mod share;
+pub mod slurm;
+pub mod status;
 pub mod store;
 pub mod suite;
 

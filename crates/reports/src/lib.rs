@@ -52,7 +52,15 @@ pub struct Drawn {
 
 /// Summary and plots of `exp` from stored results; prints the summary table.
 pub fn draw(exp: &Experiment, cells: &[Cell], layout: &Layout, band: plots::Band) -> Result<Drawn> {
-    let results = results::read_all(&layout.results, &exp.name, cells)?;
+    let mut results = results::read_all(&layout.results, &exp.name, cells)?;
+    let policy = harness::claim::Policy::from_env()?;
+    let unfinished = harness::status::mark_unfinished(&mut results, &layout.results, &exp.name, &policy)?;
+    if unfinished > 0 {
+        eprintln!(
+            "{unfinished} cell(s) unfinished: marked in the summary and plots (`runner status {}`)",
+            exp.name
+        );
+    }
     if results.is_empty() {
         anyhow::bail!(
             "no results for experiment `{}` under {}; run `runner exp {}` first",

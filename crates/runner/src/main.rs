@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand};
 
 use harness::experiment::{self, Experiment};
 use harness::reduction::Reduction;
-use harness::{Layout, cells, data, registry, shard, store};
+use harness::{Layout, cells, claim, data, manifest, registry, shard, slurm, status, store};
 use reports::{bench, plots, report};
 
 /// Train MLPs with dlADMM and its competitors on the same data, measure them side by side,
@@ -65,6 +65,11 @@ enum Command {
         /// Results directory to migrate (default: the results directory).
         dir: Option<PathBuf>,
     },
+    /// Write a Slurm batch script for an experiment (a job array over shards, or workers
+    /// sharing the store) and, with --submit, submit it.
+    Slurm(slurm::SlurmArgs),
+    /// Show which cells of an experiment are done, running (where), stale or pending.
+    Status(status::StatusArgs),
     /// List optimizers, datasets and experiments.
     List,
     /// Speed measurements at the paper's sizes.
@@ -114,6 +119,17 @@ struct ExpArgs {
     /// stored thread count unless --threads is given.
     #[arg(long, value_name = "K", conflicts_with_all = ["dry_run", "force"])]
     replay: Option<usize>,
+    /// Run only the cell with this id (as `--dry-run`, `--manifest` and `runner status` show).
+    #[arg(long, value_name = "ID")]
+    cell: Option<String>,
+    /// Print one JSON line per unfinished cell holding the command that runs it, then stop
+    /// (for GNU parallel, HTCondor, Kubernetes Indexed Jobs, xargs -P; then `runner plot`).
+    #[arg(long, conflicts_with = "dry_run")]
+    manifest: bool,
+    /// Skip the summary and plots (when many runners share the store, draw them once with
+    /// `runner plot NAME` after all have ended).
+    #[arg(long)]
+    no_summary: bool,
 }
 
 /// A quick run's reduction of an experiment's setting: results, reports and plots carry its
@@ -291,6 +307,25 @@ fn main() -> Result<()> {
                 cells = shard.select(&cells);
                 eprintln!("shard {}/{}: {} cells", shard.index, shard.count, cells.len());
             }
+            if let Some(id) = &args.cell {
+                cells.retain(|c| &c.id == id);
+                anyhow::ensure!(
+                    !cells.is_empty(),
+                    "`{}` has no cell {id} (`runner status {}` lists them)",
+                    exp.name,
+                    args.name
+                );
+            }
+            if args.manifest {
+                return manifest::print(
+                    &layout,
+                    &args.name,
+                    &exp.name,
+                    &cells,
+                    args.data_dir.as_deref(),
+                    args.threads,
+                );
+            }
             if args.dry_run {
                 for c in &cells {
                     let dir = store::CellDir::new(&layout.results, &exp.name, &c.id);
@@ -316,6 +351,9 @@ fn main() -> Result<()> {
                 args.jobs,
                 args.force,
             );
+            if args.no_summary {
+                return ran;
+            }
             // Plots and summary of whatever finished, even if a cell failed.
             let drawn = finish(&exp, &cells, &layout, args.band);
             ran?;
@@ -356,6 +394,12 @@ fn main() -> Result<()> {
                 .apply(Experiment::load(&layout.root, &args.name)?)?;
             let cells = cells::expand(&exp)?;
             finish(&exp, &cells, &layout, args.band)
+        }
+        Command::Slurm(args) => slurm::run(&layout, &args),
+        Command::Status(args) => {
+            let exp = Experiment::load(&layout.root, &args.name)?;
+            let cells = cells::expand(&exp)?;
+            status::print(&layout.results, &exp.name, &cells, &claim::Policy::from_env()?)
         }
         Command::Bench { threads, bench } => bench::run(bench, threads.unwrap_or_else(harness::default_threads)),
         Command::Migrate { dir } => {

@@ -14,6 +14,10 @@ fn a_malformed_file_fails_with_its_file_line_and_key() {
     let run = root.run(&["exp", "broken", "--threads", "1"]);
     assert!(!run.output.status.success(), "{}", run.describe());
     let expected = format!("{}:12: key `lr`", path.display());
-    assert!(run.stderr().contains(&expected), "expected `{expected}`\n{}", run.describe());
+    assert!(
+        run.stderr().contains(&expected),
+        "expected `{expected}`\n{}",
+        run.describe()
+    );
     assert!(!root.results_of("broken").exists(), "{}", run.describe());
 }
