@@ -43,8 +43,7 @@ pub enum OutputInit {
     /// `z_L` equal to the model's logits, so that every constraint holds at the start. From
     /// the logits of an `N(0, 0.1²)` network (cross-entropy about 6.8 per sample on MNIST)
     /// `z_L` moves at most `1/(2β)` per entry and iteration during the warm start and about
-    /// `1/β` in all after it, so the network stays close to chance (MNIST test accuracy 0.26
-    /// after 10 iterations with `beta = 1` and ridge 1e-4).
+    /// `1/β` in all after it, so the network stays close to chance (`docs/admm.md#initialisation`).
     ForwardPass,
 }
 
@@ -84,9 +83,6 @@ pub struct AdmmConfig {
     /// "for several iterations" without giving a number. During the warm start `z_L` keeps
     /// following the loss (by at most `1/(2β)` per entry and iteration); after it the
     /// multiplier cancels the loss's pull within a few iterations (see [`OutputInit`]).
-    /// From the default start at the targets, a warm start of 0, 5 or all iterations changes
-    /// the MNIST test accuracy after 10 iterations by about 0.01 (measured on 5,000 samples
-    /// with ridge 1e-4).
     pub warm_start_iterations: usize,
     /// Ridge per sample in the least-squares weight updates (default 1e-3): `W̃_l = [W_l b_l]`
     /// solves `(ã ãᵀ + ε I) W̃ᵀ = ã zᵀ` with `ã = [a_{l-1}; 1ᵀ]` and `ε = ridge · N`, i.e.
@@ -102,12 +98,9 @@ pub struct AdmmConfig {
     /// its targets partly through that small label-bearing perturbation, which the plain
     /// forward network does not have. With a small ridge the auxiliary network fits the
     /// training set (over 0.99) while the forward network lags far behind; the ridge prices
-    /// the large weights that such a fit needs. Measured on MNIST (first 55,000 images,
-    /// 784-1000-1000-10, `N(0, 0.1²)`, other defaults), test accuracy after 1, 2, 5, 10 and
-    /// 20 iterations: ridge 1e-5: 0.20, 0.27, 0.42, 0.54 (0.57 at 12); 1e-4: 0.32, 0.53,
-    /// 0.78, 0.91, 0.94; 1e-3: 0.54, 0.90, 0.94, 0.945, 0.946. On Fashion-MNIST (60,000):
-    /// 1e-4: 0.10, 0.12, 0.26, 0.64, 0.83; 1e-3: 0.18, 0.52, 0.83, 0.85, 0.85. The default
-    /// 1e-3 has the best training accuracy of these within 20 iterations on both datasets
+    /// the large weights that such a fit needs. The default 1e-3 had the best training accuracy
+    /// within 20 iterations on MNIST and Fashion-MNIST of 1e-5, 1e-4 and 1e-3
+    /// (`docs/admm.md#choosing-the-ridge` has the measurements)
     /// (the dlADMM paper chose every parameter by training accuracy). The products are
     /// accumulated in f32 and factorised in f64; against an all-f64 solve at that scale this
     /// costs at most 1.3e-4 of the least-squares objective even at ridge 1e-8 (the

@@ -72,23 +72,14 @@
 //! fixed point. Both losses have gradients bounded by 1 per entry, so `z_L` moves at most
 //! `1/(2β)` per entry and iteration during the warm start and about `1/β` in all after it.
 //!
-//! From the logits of an `N(0, 0.1²)` network (cross-entropy 6.8 per sample on MNIST) that is
-//! far too little: started there, ADMM on MNIST reached test accuracy 0.16 after 5 iterations
-//! and 0.26 after 10 (first 55,000 images, 784-1000-1000-10, ridge 1e-4). On 5,000 images the
-//! auxiliary output froze at 0.40 training accuracy a few iterations after the warm start
-//! (at 0.16 without warm start) and the network at 0.32 test accuracy; with the multiplier
-//! never updated it kept rising by about 0.02 an iteration (0.55 after 20).
-//!
-//! Started at the targets, the first `W_L` is a least-squares fit of the features to the
-//! targets and the auxiliary output fits the training set from the first iteration; what
-//! remains is for the forward network to catch up with the auxiliary activations, which the
-//! ridge speeds up ([`AdmmConfig::ridge`]). On that problem the defaults give test accuracy
-//! 0.48, 0.90, 0.94, 0.945, 0.947 after 1, 2, 5, 10, 20 iterations, and 0.31, 0.67, 0.84,
-//! 0.847, 0.849 on Fashion-MNIST (60,000 images; `experiments/admm-check.toml` and
-//! `admm-check-fashion.toml`; the first two iterations depend on the initial draw, e.g. 0.54
-//! and 0.18 after one iteration with another): a fast rise to a plateau, the shape of the
-//! ADMM curves of the dlADMM paper (0.83 after 5 and 0.855 after 10 iterations on MNIST, 0.76
-//! and 0.77 on Fashion-MNIST), at a higher level.
+//! From the logits of an `N(0, 0.1²)` network that is far too little movement to fit the
+//! training set, so by default the output starts at the targets
+//! ([`AdmmConfig::output_init`]): the first `W_L` is then a least-squares fit of the features to
+//! the targets, and what remains is for the forward network to catch up with the auxiliary
+//! activations, which the ridge speeds up ([`AdmmConfig::ridge`]). The algorithm and every
+//! option are in `docs/admm.md`; what the defaults reach on MNIST and Fashion-MNIST is in the
+//! reports of `experiments/admm-check.toml` and `admm-check-fashion.toml` and of the paper's
+//! Figs 4-5 (`results/paper/`).
 
 #![warn(missing_docs)]
 

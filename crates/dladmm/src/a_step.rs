@@ -1,5 +1,5 @@
 //! The hidden `a_l` subproblem: one linearised gradient step with backtracking
-//! (spec 2.2(a)).
+//! (docs/dladmm.md#a-update).
 //!
 //! `psi(a) = c'/2 ||e_{l+1}||^2 + nu/2 ||a - relu(z_l)||^2` with
 //! `e_{l+1} = W_{l+1} a + b_{l+1} - z_{l+1} (- u / rho if l + 1 = L)` and `c'` the next

@@ -1,4 +1,4 @@
-//! The `b_l` subproblem: its exact minimiser, the mean over samples (spec 2.2(d)).
+//! The `b_l` subproblem: its exact minimiser, the mean over samples (docs/dladmm.md#b-update).
 //!
 //! `phi` depends on `b_l` through `c/2 ||z_l - m_l - b_l 1^T (+ u / rho)||^2`, minimised by
 //! `b_l = mean_columns(z_l - m_l (+ u / rho))`, which is what the reference code computes

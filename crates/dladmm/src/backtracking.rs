@@ -3,7 +3,7 @@
 //! The reference code linearises the block's objective `phi` at the current point `x`,
 //! tries `x - d / s` for `s = s_0, s_0 * growth, ...` (with `d = grad phi(x)`) and accepts the
 //! first `s` with the sufficient decrease `phi(x - d / s) <= phi(x) - ||d||^2 / (2 s)`
-//! (spec 2.2(a), (e)). Every such `phi` is quadratic in its block, with
+//! (docs/dladmm.md#backtracking). Every such `phi` is quadratic in its block, with
 //! `phi(x - d / s) = phi(x) - ||d||^2 / s + q / (2 s^2)` where `q = <d, H d>` is the
 //! curvature along `d`, so the test reads `s ||d||^2 >= q`: a scalar comparison per trial
 //! instead of one product per trial. The loop over the trials is still run on scalars, so

@@ -42,7 +42,7 @@ pub enum RhoSchedule {
 /// Hyper-parameters of dlADMM as written in experiment files.
 ///
 /// Every field has a default (below, and in [`Default`]); unknown keys are errors. Sources:
-/// spec sections 2.2-2.3 and 3 (reference code `main.py`, `common.py`; paper section 5.1).
+/// docs/dladmm.md#variants and #paper-experiments.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DladmmConfig {

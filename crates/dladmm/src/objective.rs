@@ -1,5 +1,5 @@
 //! The dual update that ends an iteration, and the quantities the iteration reports:
-//! residuals, the augmented Lagrangian (spec 2.2(f)) and the stationarity gap (spec 2.8).
+//! residuals, the augmented Lagrangian (docs/dladmm.md#residuals-and-objective) and the stationarity gap (docs/dladmm.md#convergence).
 
 use optim_core::{OptimError, Result};
 use rayon::prelude::*;
@@ -67,7 +67,7 @@ pub(crate) fn dual_update(u: &mut [f32], z: &[f32], m: &[f32], b: &[f32], labels
     })
 }
 
-/// The augmented Lagrangian of Problem 2 (spec 2.2(f), no regulariser):
+/// The augmented Lagrangian of Problem 2 (docs/dladmm.md#augmented-lagrangian, no regulariser):
 /// `R(z_L) + <u, r> + rho/2 ||r||^2 + nu/2 sum_{l<L} (||z_l - W_l a_{l-1} - b_l||^2 +
 /// ||a_l - relu(z_l)||^2)`.
 pub(crate) fn augmented_lagrangian(

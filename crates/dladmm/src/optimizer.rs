@@ -20,14 +20,14 @@ use crate::z_output::{FistaSettings, reference_rules};
 /// Names of the per-iteration diagnostics, in order (`training_cost` follows them under
 /// the adaptive schedule).
 ///
-/// - `augmented_lagrangian`: the paper's objective (spec 2.2(f)) at the end of the
+/// - `augmented_lagrangian`: the paper's objective (docs/dladmm.md#augmented-lagrangian) at the end of the
 ///   iteration, with the variant's `nu` and `rho` and the updated dual;
 /// - `output_loss`: `R(z_L; y)`, the summed cross-entropy of the auxiliary `z_L`;
 /// - `residual`: `||z_L - W_L a_{L-1} - b_L||^2` (squared Frobenius, the paper's Fig. 2-3
 ///   residual);
 /// - `hidden_residual`: `sum_{l<L} ||z_l - W_l a_{l-1} - b_l||^2`;
 /// - `activation_residual`: `sum_{l<L} ||a_l - relu(z_l)||^2`;
-/// - `stationarity_gap`: `||grad R(z_L) + u||` (zero at an exact `z_L` solve, spec 2.8);
+/// - `stationarity_gap`: `||grad R(z_L) + u||` (zero at an exact `z_L` solve, docs/dladmm.md#convergence);
 /// - `w_trials`, `a_trials`: backtracking trials of all `W_l` and `a_l` steps;
 /// - `backtracking_cap_hits`: searches that hit `max_backtracking` (block left unchanged);
 /// - `fista_iterations`, `fista_cap_hits`: over both `z_L` solves;

@@ -1,5 +1,5 @@
 //! How `rho` (and the backtracking starts `tau`, `theta`) evolve over the iterations
-//! (spec 2.3 for the reference code's rule, 2.7 D2 for the paper's schedule).
+//! (docs/dladmm.md#rho-schedules, and #paper-and-reference-code-differences for the paper's schedule).
 
 use crate::config::{Params, RhoSchedule};
 use crate::state::State;

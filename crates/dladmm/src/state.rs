@@ -57,7 +57,7 @@ pub(crate) struct State {
 }
 
 impl State {
-    /// The reference code's initialisation (spec 2.4): hidden `z_l = W_l a_{l-1} + b_l` and
+    /// The reference code's initialisation (docs/dladmm.md#initialisation): hidden `z_l = W_l a_{l-1} + b_l` and
     /// `a_l = relu(z_l)` from a forward pass of the given model, `z_L = 2 y - 1` (one-hot
     /// labels mapped to +-1), `u = 0`, and the products `m_l = W_l a_{l-1}` of that forward
     /// pass, which the optimizer carries from then on.

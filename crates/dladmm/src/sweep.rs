@@ -1,5 +1,5 @@
 //! One dlADMM iteration: the backward sweep, the forward sweep and the dual update, in the
-//! order of the paper's Algorithm 1 and the reference code (spec 2.1), for any depth.
+//! order of the paper's Algorithm 1 and the reference code (docs/dladmm.md#update-order), for any depth.
 //!
 //! Backward: `z_L, b_L, W_L`, then for `l = L-1 .. 1`: `a_l, z_l, b_l, W_l`.
 //! Forward: for `l = 1 .. L-1`: `W_l, b_l, z_l, a_l`; then `W_L, b_L, z_L`; then `u`.

@@ -1,4 +1,4 @@
-//! The `W_l` subproblem: one linearised gradient step with backtracking (spec 2.2(e)).
+//! The `W_l` subproblem: one linearised gradient step with backtracking (docs/dladmm.md#w-update).
 //!
 //! With `e_l = W_l a_{l-1} + b_l - z_l (- u / rho for l = L)` and penalty `c` (`nu`, or `rho`
 //! for the last layer), `phi(W) = c/2 ||e_l||^2`, its gradient is `G = c e_l a_{l-1}^T` and

@@ -1,5 +1,5 @@
 //! The output `z_L` subproblem: softmax cross-entropy plus a quadratic, by FISTA exactly as
-//! the reference code runs it (spec 2.2(c)).
+//! the reference code runs it (docs/dladmm.md#output-z-update).
 //!
 //! Minimises `f(z) = R(z; y) + rho/2 ||z - c||^2` with `c = W_L a_{L-1} + b_L - u / rho` and
 //! `R` the cross-entropy summed over samples. From `v_0 = x_{-1} = z` (warm start), `t_0 = 1`,
