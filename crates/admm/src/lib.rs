@@ -89,6 +89,7 @@ pub mod config;
 pub mod objective;
 pub mod optimizer;
 pub mod state;
+mod subproblems;
 #[cfg(test)]
 mod test_util;
 mod w_step;
@@ -98,4 +99,5 @@ pub use config::{AdmmConfig, OutputInit, OutputLoss};
 pub use objective::{ObjectiveTerms, evaluate_objective};
 pub use optimizer::{Admm, DIAGNOSTIC_NAMES};
 pub use state::AdmmState;
+pub use subproblems::{Subproblem, Subproblems};
 pub use z_output::{hinge_loss, hinge_z};

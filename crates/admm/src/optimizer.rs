@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use admm_kernels::diagnostics::{
     ACTIVATION_RESIDUAL, FISTA_CAP_HITS, FISTA_ITERATIONS, HIDDEN_RESIDUAL, OUTPUT_LOSS, RESIDUAL,
 };
-use admm_kernels::{FistaBuffers, Scratch, SumOrder, relu_prox_pass, storage, storage_mut};
+use admm_kernels::{FistaBuffers, ReluProxSums, Scratch, SumOrder, relu_prox_pass, storage, storage_mut};
 use ndarray::{Array2, ArrayView2};
 use optim_core::linalg::gemm;
 use optim_core::{Dataset, Diagnostics, Mlp, OptimError, Optimizer, Result, checkpoint};
@@ -17,7 +17,7 @@ use crate::config::{AdmmConfig, OutputInit, OutputLoss};
 use crate::objective::{ObjectiveTerms, evaluate_objective, weight_norm};
 use crate::state::AdmmState;
 use crate::w_step::{factor_gram, solve_weights};
-use crate::z_output::{FistaSettings, finish_output, fista_cross_entropy, update_hinge_z};
+use crate::z_output::{FistaSettings, OutputSums, finish_output, fista_cross_entropy, update_hinge_z};
 
 /// Names of the per-iteration diagnostics, in the order [`Optimizer::step`] reports them:
 ///
@@ -56,8 +56,8 @@ pub struct Admm {
 
 /// Everything allocated for one run.
 #[derive(Debug)]
-struct Run {
-    state: AdmmState,
+pub(crate) struct Run {
+    pub(crate) state: AdmmState,
     widths: Vec<usize>,
     /// `max_l n_l × N`: products `W_l a_{l-1}` and the dual activation systems.
     scratch: Scratch,
@@ -94,6 +94,16 @@ fn non_finite(what: String) -> OptimError {
 }
 
 impl Run {
+    /// A run from the initial state of `model` on `train` (docs/admm.md#initialisation).
+    pub(crate) fn start(config: &AdmmConfig, model: &Mlp, train: &Dataset) -> Result<Self> {
+        check_problem(&model.widths(), train)?;
+        let mut state = AdmmState::from_forward_pass(model, &train.features.view());
+        if config.output_init == OutputInit::Targets {
+            state.set_output_to_targets(&train.labels);
+        }
+        Self::new(config, state, model, train)
+    }
+
     fn new(config: &AdmmConfig, state: AdmmState, model: &Mlp, train: &Dataset) -> Result<Self> {
         let widths = model.widths();
         check_problem(&widths, train)?;
@@ -112,6 +122,170 @@ impl Run {
             input_factor,
             widths,
         })
+    }
+}
+
+/// The block updates of one iteration, in the order [`Admm`]'s step takes them
+/// (docs/admm.md#iteration); [`crate::Subproblems`] takes them one at a time.
+impl Run {
+    /// `W_l`: least squares against `z_l`, from the activations updated just before.
+    pub(crate) fn weights(
+        &mut self,
+        config: &AdmmConfig,
+        l: usize,
+        model: &mut Mlp,
+        x: &ArrayView2<'_, f32>,
+    ) -> Result<()> {
+        let input: ArrayView2<'_, f32> = if l == 0 { x.view() } else { self.state.a[l - 1].view() };
+        let owned;
+        let factor = if l == 0 {
+            &self.input_factor
+        } else {
+            owned = factor_gram(&input, &self.ones.view(), config.ridge_weight(x.ncols()))
+                .map_err(|_| non_finite(format!("W_{} normal equations", l + 1)))?;
+            &owned
+        };
+        solve_weights(
+            factor,
+            &input,
+            &self.state.z[l].view(),
+            &self.ones.view(),
+            &mut model.layers[l],
+        )
+        .map_err(|_| non_finite(format!("W_{}", l + 1)))
+    }
+
+    /// `a_l` (hidden): a linear system that uses the previous iteration's `W_{l+1}`,
+    /// `b_{l+1}`, `z_{l+1}`.
+    pub(crate) fn activation(&mut self, config: &AdmmConfig, l: usize, model: &Mlp) -> Result<()> {
+        let (n, n_next) = (self.widths[l + 1], self.widths[l + 2]);
+        update_activation(
+            &mut self.state.a[l].view_mut(),
+            &self.state.z[l].view(),
+            &self.state.z[l + 1].view(),
+            &model.layers[l + 1],
+            config.beta,
+            config.gamma,
+            &mut self.scratch.view_mut(self.widest),
+            Form::cheaper(n, n_next),
+        )
+        .map_err(|_| non_finite(format!("a_{} linear system", l + 1)))
+    }
+
+    /// `z_l` (hidden): closed form from the new `W_l`, `b_l`, `a_{l-1}` and `a_l`.
+    pub(crate) fn hidden_z(
+        &mut self,
+        config: &AdmmConfig,
+        l: usize,
+        model: &Mlp,
+        x: &ArrayView2<'_, f32>,
+    ) -> Result<ReluProxSums> {
+        let input: ArrayView2<'_, f32> = if l == 0 { x.view() } else { self.state.a[l - 1].view() };
+        let layer = &model.layers[l];
+        let rows = layer.weight.nrows();
+        gemm(0.0, &mut self.scratch.view_mut(rows), 1.0, &layer.weight.view(), &input);
+        let sums = relu_prox_pass(
+            storage_mut(&mut self.state.z[l]),
+            self.scratch.slice(rows),
+            layer.bias.as_slice().expect("biases are contiguous"),
+            storage(&self.state.a[l]),
+            (config.beta, config.gamma),
+            SumOrder::Running,
+        );
+        if sums.non_finite_a {
+            return Err(non_finite(format!("a_{}", l + 1)));
+        }
+        if sums.non_finite_p {
+            return Err(non_finite(format!("z_{}", l + 1)));
+        }
+        Ok(sums)
+    }
+
+    /// `m_L = W_L a_{L-1}` into the scratch buffer, which [`Run::output_z`] and
+    /// [`Run::close`] read.
+    pub(crate) fn output_product(&mut self, model: &Mlp, x: &ArrayView2<'_, f32>) {
+        let out = model.depth() - 1;
+        let input: ArrayView2<'_, f32> = if out == 0 {
+            x.view()
+        } else {
+            self.state.a[out - 1].view()
+        };
+        let layer = &model.layers[out];
+        gemm(
+            0.0,
+            &mut self.scratch.view_mut(layer.weight.nrows()),
+            1.0,
+            &layer.weight.view(),
+            &input,
+        );
+    }
+
+    /// `z_L` against `m_L + b_L`: closed form for the hinge, FISTA for cross-entropy.
+    /// Returns FISTA's iterations and whether it hit its cap.
+    pub(crate) fn output_z(&mut self, config: &AdmmConfig, model: &Mlp, labels: &[u32]) -> (usize, usize) {
+        let layer = &model.layers[model.depth() - 1];
+        let rows = layer.weight.nrows();
+        let z_out = &mut self.state.z[model.depth() - 1];
+        match config.loss {
+            OutputLoss::Hinge => {
+                update_hinge_z(
+                    &mut z_out.view_mut(),
+                    &self.scratch.view(rows),
+                    &layer.bias.view(),
+                    &self.state.lambda.view(),
+                    labels,
+                    config.beta,
+                );
+                (0, 0)
+            }
+            OutputLoss::CrossEntropy => {
+                let outcome = fista_cross_entropy(
+                    storage_mut(z_out),
+                    &mut self.fista,
+                    self.scratch.slice(rows),
+                    layer.bias.as_slice().expect("biases are contiguous"),
+                    storage(&self.state.lambda),
+                    labels,
+                    config.beta,
+                    &FistaSettings {
+                        step: config.fista_step,
+                        tol: config.fista_tol,
+                        max_iterations: config.fista_max_iterations,
+                    },
+                );
+                (outcome.iterations, usize::from(outcome.cap_hit))
+            }
+        }
+    }
+
+    /// The output's measures and, with `update_multiplier`, the Bregman update
+    /// `lambda <- lambda + beta (z_L - m_L - b_L)`.
+    pub(crate) fn close(
+        &mut self,
+        config: &AdmmConfig,
+        model: &Mlp,
+        labels: &[u32],
+        update_multiplier: bool,
+    ) -> Result<OutputSums> {
+        let depth = model.depth();
+        let layer = &model.layers[depth - 1];
+        let sums = finish_output(
+            &self.state.z[depth - 1].view(),
+            &self.scratch.view(layer.weight.nrows()),
+            &layer.bias.view(),
+            &mut self.state.lambda.view_mut(),
+            labels,
+            config.loss,
+            config.beta,
+            update_multiplier,
+        );
+        if sums.non_finite_z {
+            return Err(non_finite(format!("z_{depth}")));
+        }
+        if sums.non_finite_lambda {
+            return Err(non_finite("lambda".to_owned()));
+        }
+        Ok(sums)
     }
 }
 
@@ -153,12 +327,7 @@ fn not_initialised() -> OptimError {
 
 impl Optimizer for Admm {
     fn initialize(&mut self, model: &Mlp, train: &Dataset, _seed: u64) -> Result<()> {
-        check_problem(&model.widths(), train)?;
-        let mut state = AdmmState::from_forward_pass(model, &train.features.view());
-        if self.config.output_init == OutputInit::Targets {
-            state.set_output_to_targets(&train.labels);
-        }
-        self.run = Some(Run::new(&self.config, state, model, train)?);
+        self.run = Some(Run::start(&self.config, model, train)?);
         Ok(())
     }
 
@@ -174,132 +343,25 @@ impl Optimizer for Admm {
                 train.len()
             )));
         }
-        let (beta, gamma) = (config.beta, config.gamma);
         let samples = train.len();
-        let ridge = config.ridge_weight(samples);
         let depth = model.depth();
         let warm_start = iteration < config.warm_start_iterations;
         let x = train.features.view();
-        let ones = run.ones.view();
         let (mut hidden_residual, mut activation_residual) = (0.0f64, 0.0f64);
 
         for l in 0..depth {
-            let layer_name = l + 1;
-            // W_l: least squares against z_l, from the activations updated just before.
-            {
-                let input: ArrayView2<'_, f32> = if l == 0 { x.view() } else { run.state.a[l - 1].view() };
-                let owned;
-                let factor = if l == 0 {
-                    &run.input_factor
-                } else {
-                    owned = factor_gram(&input, &ones, ridge)
-                        .map_err(|_| non_finite(format!("W_{layer_name} normal equations")))?;
-                    &owned
-                };
-                solve_weights(factor, &input, &run.state.z[l].view(), &ones, &mut model.layers[l])
-                    .map_err(|_| non_finite(format!("W_{layer_name}")))?;
-            }
+            run.weights(config, l, model, &x)?;
             if l + 1 == depth {
                 break;
             }
-            // a_l: uses the previous iteration's W_{l+1}, b_{l+1}, z_{l+1}.
-            {
-                let (n, n_next) = (run.widths[l + 1], run.widths[l + 2]);
-                update_activation(
-                    &mut run.state.a[l].view_mut(),
-                    &run.state.z[l].view(),
-                    &run.state.z[l + 1].view(),
-                    &model.layers[l + 1],
-                    beta,
-                    gamma,
-                    &mut run.scratch.view_mut(run.widest),
-                    Form::cheaper(n, n_next),
-                )
-                .map_err(|_| non_finite(format!("a_{layer_name} linear system")))?;
-            }
-            // z_l: closed form from the new W_l, b_l, a_{l-1} and a_l.
-            {
-                let input: ArrayView2<'_, f32> = if l == 0 { x.view() } else { run.state.a[l - 1].view() };
-                let layer = &model.layers[l];
-                let rows = layer.weight.nrows();
-                gemm(0.0, &mut run.scratch.view_mut(rows), 1.0, &layer.weight.view(), &input);
-                let sums = relu_prox_pass(
-                    storage_mut(&mut run.state.z[l]),
-                    run.scratch.slice(rows),
-                    layer.bias.as_slice().expect("biases are contiguous"),
-                    storage(&run.state.a[l]),
-                    (beta, gamma),
-                    SumOrder::Running,
-                );
-                if sums.non_finite_a {
-                    return Err(non_finite(format!("a_{layer_name}")));
-                }
-                if sums.non_finite_p {
-                    return Err(non_finite(format!("z_{layer_name}")));
-                }
-                hidden_residual += sums.residual;
-                activation_residual += sums.activation_residual;
-            }
+            run.activation(config, l, model)?;
+            let sums = run.hidden_z(config, l, model, &x)?;
+            hidden_residual += sums.residual;
+            activation_residual += sums.activation_residual;
         }
-
-        // Output: z_L against m_L = W_L a_{L-1} + b_L, then the multiplier.
-        let out = depth - 1;
-        let input: ArrayView2<'_, f32> = if out == 0 {
-            x.view()
-        } else {
-            run.state.a[out - 1].view()
-        };
-        let layer = &model.layers[out];
-        let rows = layer.weight.nrows();
-        gemm(0.0, &mut run.scratch.view_mut(rows), 1.0, &layer.weight.view(), &input);
-        let product = run.scratch.view(rows);
-        let z_out = &mut run.state.z[out];
-        let (fista_iterations, fista_cap_hits) = match config.loss {
-            OutputLoss::Hinge => {
-                update_hinge_z(
-                    &mut z_out.view_mut(),
-                    &product.view(),
-                    &layer.bias.view(),
-                    &run.state.lambda.view(),
-                    &train.labels,
-                    beta,
-                );
-                (0, 0)
-            }
-            OutputLoss::CrossEntropy => {
-                let outcome = fista_cross_entropy(
-                    storage_mut(z_out),
-                    &mut run.fista,
-                    run.scratch.slice(rows),
-                    layer.bias.as_slice().expect("biases are contiguous"),
-                    storage(&run.state.lambda),
-                    &train.labels,
-                    beta,
-                    &FistaSettings {
-                        step: config.fista_step,
-                        tol: config.fista_tol,
-                        max_iterations: config.fista_max_iterations,
-                    },
-                );
-                (outcome.iterations, usize::from(outcome.cap_hit))
-            }
-        };
-        let sums = finish_output(
-            &z_out.view(),
-            &product.view(),
-            &layer.bias.view(),
-            &mut run.state.lambda.view_mut(),
-            &train.labels,
-            config.loss,
-            beta,
-            !warm_start,
-        );
-        if sums.non_finite_z {
-            return Err(non_finite(format!("z_{depth}")));
-        }
-        if sums.non_finite_lambda {
-            return Err(non_finite("lambda".to_owned()));
-        }
+        run.output_product(model, &x);
+        let (fista_iterations, fista_cap_hits) = run.output_z(config, model, &train.labels);
+        let sums = run.close(config, model, &train.labels, !warm_start)?;
         let terms = ObjectiveTerms {
             output_loss: sums.loss,
             multiplier: sums.multiplier,

@@ -12,7 +12,7 @@ use crate::config::{DladmmConfig, Params, RhoSchedule};
 use crate::objective::augmented_lagrangian;
 use crate::rho_schedule::{after_iteration, before_iteration};
 use crate::state::State;
-use crate::sweep::{Counters, Settings, backward_sweep, forward_sweep};
+use crate::sweep::{Blocks, Counters, Settings, backward_sweep, forward_sweep};
 use crate::training_cost::training_cost;
 use crate::workspace::Workspace;
 use crate::z_output::{FistaSettings, reference_rules};
@@ -90,7 +90,7 @@ impl std::fmt::Debug for Run {
     }
 }
 
-fn check_problem(model: &Mlp, train: &Dataset) -> Result<Vec<usize>> {
+pub(crate) fn check_problem(model: &Mlp, train: &Dataset) -> Result<Vec<usize>> {
     let widths = model.widths();
     admm_kernels::check_problem("dlADMM", &widths, train, 2)?;
     Ok(widths)
@@ -118,7 +118,7 @@ impl Dladmm {
 }
 
 /// The settings of the iteration about to run, from the penalties and starts in force.
-fn settings(params: &Params, state: &State) -> Settings {
+pub(crate) fn settings(params: &Params, state: &State) -> Settings {
     let search = |start| Backtracking {
         start,
         growth: params.backtracking_growth,
@@ -194,23 +194,18 @@ impl Optimizer for Dladmm {
         let settings = settings(params, &run.state);
         let mut counters = Counters::default();
         let x = train.features.view();
-        backward_sweep(
-            model,
-            &x,
-            &train.labels,
-            &mut run.state,
-            &mut run.work,
-            &settings,
-            &mut counters,
-        )?;
-        let measures = forward_sweep(
-            model,
-            &train.labels,
-            &mut run.state,
-            &mut run.work,
-            &settings,
-            &mut counters,
-        )?;
+        let measures = {
+            let mut blocks = Blocks {
+                model: &mut *model,
+                labels: &train.labels,
+                state: &mut run.state,
+                work: &mut run.work,
+                settings: &settings,
+                counters: &mut counters,
+            };
+            backward_sweep(&mut blocks, &x)?;
+            forward_sweep(&mut blocks)?
+        };
         if let Some(what) = model.first_non_finite() {
             return Err(OptimError::NonFinite { what });
         }

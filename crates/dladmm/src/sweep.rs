@@ -13,7 +13,7 @@
 //! `W_l` step to the `a_{l-1}` step after it (backward), and from an `a_{l-1}` step to the
 //! `W_l` step after it (forward), so no residual is formed twice.
 
-use ndarray::ArrayView2;
+use ndarray::{Array2, ArrayView2};
 use optim_core::{Mlp, OptimError, Result};
 
 use crate::a_step::{NextLayer, a_step};
@@ -24,7 +24,7 @@ use crate::state::State;
 use crate::w_step::{Carry, input_layer_pair, w_step};
 use crate::workspace::Workspace;
 use crate::z_output::{FistaSettings, output_target, solve_z_output};
-use admm_kernels::{SumOrder, relu_prox_pass, residual_into, storage, storage_mut};
+use admm_kernels::{ReluProxSums, SumOrder, relu_prox_pass, residual_into, storage, storage_mut};
 
 /// The penalties and inner-solver settings of one iteration.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -98,157 +98,212 @@ fn bias(model: &Mlp, k: usize) -> &[f32] {
     model.layers[k].bias.as_slice().expect("biases are contiguous")
 }
 
-/// `z_L <- FISTA(z_L; c = m_L + b_L - u / rho)`.
-fn solve_output(
-    model: &Mlp,
-    labels: &[u32],
-    state: &mut State,
-    work: &mut Workspace,
-    settings: &Settings,
-    counters: &mut Counters,
-) -> Result<()> {
-    let last = model.depth() - 1;
-    output_target(
-        &mut work.target,
-        storage(&state.m[last]),
-        bias(model, last),
-        storage(&state.u),
-        (1.0 / settings.rho) as f32,
-    );
-    let out = solve_z_output(
-        &settings.fista,
-        storage_mut(&mut state.z[last]),
-        &work.target,
-        labels,
-        settings.rho,
-        &mut work.fista,
-        &name("z", last),
-    )?;
-    counters.fista_iterations += out.iterations as u64;
-    counters.fista_cap_hits += u64::from(out.cap_hit);
-    Ok(())
+/// The blocks of one iteration and what their updates need, borrowed for one sweep. Each
+/// method is one subproblem (or the residual it reads), called in the sweeps' order by
+/// [`backward_sweep`] and [`forward_sweep`] and one at a time by [`crate::subproblems`].
+pub(crate) struct Blocks<'a> {
+    /// Weights and biases.
+    pub model: &'a mut Mlp,
+    /// Class of each training sample.
+    pub labels: &'a [u32],
+    /// `z_l`, `a_l`, `u` and the carried products.
+    pub state: &'a mut State,
+    /// Buffers.
+    pub work: &'a mut Workspace,
+    /// Penalties and inner-solver settings.
+    pub settings: &'a Settings,
+    /// Inner-loop counts.
+    pub counters: &'a mut Counters,
 }
 
-/// `b_L <- mean(z_L - m_L + u / rho)`.
-fn output_bias(model: &mut Mlp, state: &State, rho: f64) -> Result<()> {
-    let last = model.depth() - 1;
-    update_b(
-        &mut model.layers[last].bias,
-        storage(&state.z[last]),
-        storage(&state.m[last]),
-        Some((storage(&state.u), (1.0 / rho) as f32)),
-        &name("b", last),
-    )
+/// The dual term `(u, 1 / rho)` of layer `k`'s residual: the last layer's only.
+fn dual_term<'u>(u: &'u Array2<f32>, settings: &Settings, k: usize, last: usize) -> Option<(&'u [f32], f32)> {
+    (k == last).then(|| (storage(u), (1.0 / settings.rho) as f32))
+}
+
+impl Blocks<'_> {
+    fn last(&self) -> usize {
+        self.model.depth() - 1
+    }
+
+    /// `z_L <- FISTA(z_L; c = m_L + b_L - u / rho)`.
+    pub fn output_z(&mut self) -> Result<()> {
+        let last = self.last();
+        output_target(
+            &mut self.work.target,
+            storage(&self.state.m[last]),
+            bias(self.model, last),
+            storage(&self.state.u),
+            (1.0 / self.settings.rho) as f32,
+        );
+        let out = solve_z_output(
+            &self.settings.fista,
+            storage_mut(&mut self.state.z[last]),
+            &self.work.target,
+            self.labels,
+            self.settings.rho,
+            &mut self.work.fista,
+            &name("z", last),
+        )?;
+        self.counters.fista_iterations += out.iterations as u64;
+        self.counters.fista_cap_hits += u64::from(out.cap_hit);
+        Ok(())
+    }
+
+    /// `b_L <- mean(z_L - m_L + u / rho)`.
+    pub fn output_bias(&mut self) -> Result<()> {
+        let last = self.last();
+        update_b(
+            &mut self.model.layers[last].bias,
+            storage(&self.state.z[last]),
+            storage(&self.state.m[last]),
+            Some((storage(&self.state.u), (1.0 / self.settings.rho) as f32)),
+            &name("b", last),
+        )
+    }
+
+    /// `b_k <- mean(z_k - m_k)` (hidden layer `k`).
+    pub fn hidden_bias(&mut self, k: usize) -> Result<()> {
+        update_b(
+            &mut self.model.layers[k].bias,
+            storage(&self.state.z[k]),
+            storage(&self.state.m[k]),
+            None,
+            &name("b", k),
+        )
+    }
+
+    /// `b_k <- mean(z_k - m_k)` from the row sums the `z_k` pass already formed.
+    fn hidden_bias_from_sums(&mut self, k: usize, row_sums: &[f64]) -> Result<()> {
+        let samples = self.labels.len();
+        set_mean(&mut self.model.layers[k].bias, row_sums, samples, &name("b", k))
+    }
+
+    /// The `z_k` proximal pass (hidden layer `k`); the caller checks what it needs finite.
+    pub fn hidden_z(&mut self, k: usize) -> ReluProxSums {
+        relu_prox_pass(
+            storage_mut(&mut self.state.z[k]),
+            storage(&self.state.m[k]),
+            bias(self.model, k),
+            storage(&self.state.a[k]),
+            UNIT_WEIGHTS,
+            SumOrder::ByRow,
+        )
+    }
+
+    /// Leaves `e_k = m_k + b_k - z_k (- u / rho for the last layer)` in the residual buffer.
+    pub fn residual(&mut self, k: usize) {
+        let rows = self.model.layers[k].weight.nrows();
+        let dual = dual_term(&self.state.u, self.settings, k, self.last());
+        residual_into(
+            self.work.residual.slice_mut(rows),
+            storage(&self.state.m[k]),
+            bias(self.model, k),
+            storage(&self.state.z[k]),
+            dual,
+        );
+    }
+
+    /// The `W_k` step (`k >= 1`) from the residual `e_k` in the residual buffer.
+    pub fn weights(&mut self, k: usize, carry: Carry) -> Result<()> {
+        let penalty = self.settings.penalty(k, self.model.depth());
+        let out = w_step(
+            &mut self.model.layers[k].weight,
+            &mut self.work.grads[k],
+            &self.state.a[k - 1].view(),
+            &mut self.state.m[k],
+            &mut self.work.residual,
+            &mut self.work.product,
+            penalty,
+            &self.settings.w_search,
+            carry,
+            &name("W", k),
+        )?;
+        self.counters.w(out);
+        Ok(())
+    }
+
+    /// Both `W_1` steps (see the module docs).
+    pub fn input_pair(&mut self, x: &ArrayView2<'_, f32>) -> Result<()> {
+        let layer = &mut self.model.layers[0];
+        let outs = input_layer_pair(
+            &mut layer.weight,
+            &mut self.work.grads[0],
+            &mut self.work.gram_product,
+            x,
+            &self.work.gram,
+            &mut self.state.m[0],
+            layer.bias.as_slice().expect("biases are contiguous"),
+            storage(&self.state.z[0]),
+            self.settings.nu,
+            &self.settings.w_search,
+            "W_1",
+        )?;
+        outs.into_iter().for_each(|o| self.counters.w(o));
+        Ok(())
+    }
+
+    /// The `a_k` step from `e_{k+1}` in the residual buffer. `forward` leaves `e_{k+1}` at
+    /// the new `a_k` there for the `W_{k+1}` step that follows and measures
+    /// `||a_k - relu(z_k)||^2` (returned; 0 otherwise).
+    pub fn activation(&mut self, k: usize, forward: bool) -> Result<f64> {
+        let depth = self.model.depth();
+        let next = forward.then(|| NextLayer {
+            b: bias(self.model, k + 1),
+            z: storage(&self.state.z[k + 1]),
+            dual: dual_term(&self.state.u, self.settings, k + 1, depth - 1),
+        });
+        let out = a_step(
+            &mut self.state.a[k],
+            &self.state.z[k],
+            &self.model.layers[k + 1].weight,
+            &mut self.state.m[k + 1],
+            &mut self.work.residual,
+            &mut self.work.product,
+            self.settings.penalty(k + 1, depth),
+            self.settings.nu,
+            &self.settings.a_search,
+            next,
+            &name("a", k),
+        )?;
+        self.counters.a(out.outcome);
+        Ok(out.activation_residual)
+    }
+
+    /// `u <- u + rho (z_L - m_L - b_L)`.
+    pub fn dual(&mut self) -> Result<Closing> {
+        let last = self.last();
+        dual_update(
+            storage_mut(&mut self.state.u),
+            storage(&self.state.z[last]),
+            storage(&self.state.m[last]),
+            bias(self.model, last),
+            self.labels,
+            self.settings.rho,
+        )
+    }
 }
 
 /// The backward sweep, including the forward sweep's `W_1` step (see the module docs).
-pub(crate) fn backward_sweep(
-    model: &mut Mlp,
-    x: &ArrayView2<'_, f32>,
-    labels: &[u32],
-    state: &mut State,
-    work: &mut Workspace,
-    settings: &Settings,
-    counters: &mut Counters,
-) -> Result<()> {
-    let depth = model.depth();
-    let last = depth - 1;
-    let samples = labels.len();
-    let inv_rho = (1.0 / settings.rho) as f32;
-
-    solve_output(model, labels, state, work, settings, counters)?;
-    output_bias(model, state, settings.rho)?;
-    let rows = model.layers[last].weight.nrows();
-    residual_into(
-        work.residual.slice_mut(rows),
-        storage(&state.m[last]),
-        bias(model, last),
-        storage(&state.z[last]),
-        Some((storage(&state.u), inv_rho)),
-    );
-    let out = w_step(
-        &mut model.layers[last].weight,
-        &mut work.grads[last],
-        &state.a[last - 1].view(),
-        &mut state.m[last],
-        &mut work.residual,
-        &mut work.product,
-        settings.rho,
-        &settings.w_search,
-        Carry::WithResidual,
-        &name("W", last),
-    )?;
-    counters.w(out);
-
+pub(crate) fn backward_sweep(blocks: &mut Blocks<'_>, x: &ArrayView2<'_, f32>) -> Result<()> {
+    let last = blocks.last();
+    blocks.output_z()?;
+    blocks.output_bias()?;
+    blocks.residual(last);
+    blocks.weights(last, Carry::WithResidual)?;
     for k in (0..last).rev() {
         // a_k: the residual buffer holds e_{k+1} from the W_{k+1} step.
-        let out = a_step(
-            &mut state.a[k],
-            &state.z[k],
-            &model.layers[k + 1].weight,
-            &mut state.m[k + 1],
-            &mut work.residual,
-            &mut work.product,
-            settings.penalty(k + 1, depth),
-            settings.nu,
-            &settings.a_search,
-            None,
-            &name("a", k),
-        )?;
-        counters.a(out.outcome);
-
-        let z = relu_prox_pass(
-            storage_mut(&mut state.z[k]),
-            storage(&state.m[k]),
-            bias(model, k),
-            storage(&state.a[k]),
-            UNIT_WEIGHTS,
-            SumOrder::ByRow,
-        );
+        blocks.activation(k, false)?;
+        let z = blocks.hidden_z(k);
         if !z.row_sums.iter().all(|s| s.is_finite()) {
             return Err(OptimError::NonFinite { what: name("z", k) });
         }
-        set_mean(&mut model.layers[k].bias, &z.row_sums, samples, &name("b", k))?;
-
+        blocks.hidden_bias_from_sums(k, &z.row_sums)?;
         if k > 0 {
-            let rows = model.layers[k].weight.nrows();
-            residual_into(
-                work.residual.slice_mut(rows),
-                storage(&state.m[k]),
-                bias(model, k),
-                storage(&state.z[k]),
-                None,
-            );
-            let layer = &mut model.layers[k];
-            let out = w_step(
-                &mut layer.weight,
-                &mut work.grads[k],
-                &state.a[k - 1].view(),
-                &mut state.m[k],
-                &mut work.residual,
-                &mut work.product,
-                settings.nu,
-                &settings.w_search,
-                Carry::WithResidual,
-                &name("W", k),
-            )?;
-            counters.w(out);
+            blocks.residual(k);
+            blocks.weights(k, Carry::WithResidual)?;
         } else {
-            let layer = &mut model.layers[0];
-            let outs = input_layer_pair(
-                &mut layer.weight,
-                &mut work.grads[0],
-                &mut work.gram_product,
-                x,
-                &work.gram,
-                &mut state.m[0],
-                layer.bias.as_slice().expect("biases are contiguous"),
-                storage(&state.z[0]),
-                settings.nu,
-                &settings.w_search,
-                "W_1",
-            )?;
-            outs.into_iter().for_each(|o| counters.w(o));
+            blocks.input_pair(x)?;
         }
     }
     Ok(())
@@ -256,111 +311,28 @@ pub(crate) fn backward_sweep(
 
 /// The forward sweep (from `b_1`: its `W_1` step was taken by [`backward_sweep`]) and the
 /// dual update.
-pub(crate) fn forward_sweep(
-    model: &mut Mlp,
-    labels: &[u32],
-    state: &mut State,
-    work: &mut Workspace,
-    settings: &Settings,
-    counters: &mut Counters,
-) -> Result<Measures> {
-    let depth = model.depth();
-    let last = depth - 1;
-    let inv_rho = (1.0 / settings.rho) as f32;
+pub(crate) fn forward_sweep(blocks: &mut Blocks<'_>) -> Result<Measures> {
+    let last = blocks.last();
     let (mut hidden_residual, mut activation_residual) = (0.0f64, 0.0f64);
-
     for k in 0..last {
         if k > 0 {
             // The residual buffer holds e_k from the a_{k-1} step.
-            let layer = &mut model.layers[k];
-            let out = w_step(
-                &mut layer.weight,
-                &mut work.grads[k],
-                &state.a[k - 1].view(),
-                &mut state.m[k],
-                &mut work.residual,
-                &mut work.product,
-                settings.nu,
-                &settings.w_search,
-                Carry::ProductOnly,
-                &name("W", k),
-            )?;
-            counters.w(out);
+            blocks.weights(k, Carry::ProductOnly)?;
         }
-        update_b(
-            &mut model.layers[k].bias,
-            storage(&state.z[k]),
-            storage(&state.m[k]),
-            None,
-            &name("b", k),
-        )?;
-        let z = relu_prox_pass(
-            storage_mut(&mut state.z[k]),
-            storage(&state.m[k]),
-            bias(model, k),
-            storage(&state.a[k]),
-            UNIT_WEIGHTS,
-            SumOrder::ByRow,
-        );
+        blocks.hidden_bias(k)?;
+        let z = blocks.hidden_z(k);
         if !z.residual.is_finite() {
             return Err(OptimError::NonFinite { what: name("z", k) });
         }
         hidden_residual += z.residual;
-
-        let dual = (k + 1 == last).then(|| (storage(&state.u), inv_rho));
-        let rows_next = model.layers[k + 1].weight.nrows();
-        residual_into(
-            work.residual.slice_mut(rows_next),
-            storage(&state.m[k + 1]),
-            bias(model, k + 1),
-            storage(&state.z[k + 1]),
-            dual,
-        );
-        let out = a_step(
-            &mut state.a[k],
-            &state.z[k],
-            &model.layers[k + 1].weight,
-            &mut state.m[k + 1],
-            &mut work.residual,
-            &mut work.product,
-            settings.penalty(k + 1, depth),
-            settings.nu,
-            &settings.a_search,
-            Some(NextLayer {
-                b: bias(model, k + 1),
-                z: storage(&state.z[k + 1]),
-                dual,
-            }),
-            &name("a", k),
-        )?;
-        counters.a(out.outcome);
-        activation_residual += out.activation_residual;
+        blocks.residual(k + 1);
+        activation_residual += blocks.activation(k, true)?;
     }
-
     // W_L: the residual buffer holds e_L from the a_{L-1} step.
-    let out = w_step(
-        &mut model.layers[last].weight,
-        &mut work.grads[last],
-        &state.a[last - 1].view(),
-        &mut state.m[last],
-        &mut work.residual,
-        &mut work.product,
-        settings.rho,
-        &settings.w_search,
-        Carry::ProductOnly,
-        &name("W", last),
-    )?;
-    counters.w(out);
-    output_bias(model, state, settings.rho)?;
-    solve_output(model, labels, state, work, settings, counters)?;
-    let closing = dual_update(
-        storage_mut(&mut state.u),
-        storage(&state.z[last]),
-        storage(&state.m[last]),
-        bias(model, last),
-        labels,
-        settings.rho,
-    )?;
+    blocks.weights(last, Carry::ProductOnly)?;
+    blocks.output_bias()?;
+    blocks.output_z()?;
+    let closing = blocks.dual()?;
     Ok(Measures {
         hidden_residual,
         activation_residual,
@@ -433,32 +405,23 @@ mod tests {
             };
             for _ in 0..10 {
                 let mut counters = Counters::default();
-                backward_sweep(
-                    &mut model,
-                    &x,
-                    &data.labels,
-                    &mut state,
-                    &mut work,
-                    &settings,
-                    &mut counters,
-                )
-                .unwrap();
-                assert!(counters.w_trials >= 2 * widths.len() as u64 - 2);
-                for (l, layer) in model.layers.iter().enumerate() {
-                    let input = if l == 0 { x.view() } else { state.a[l - 1].view() };
+                let mut blocks = Blocks {
+                    model: &mut model,
+                    labels: &data.labels,
+                    state: &mut state,
+                    work: &mut work,
+                    settings: &settings,
+                    counters: &mut counters,
+                };
+                backward_sweep(&mut blocks, &x).unwrap();
+                assert!(blocks.counters.w_trials >= 2 * widths.len() as u64 - 2);
+                for (l, layer) in blocks.model.layers.iter().enumerate() {
+                    let input = if l == 0 { x.view() } else { blocks.state.a[l - 1].view() };
                     let fresh = matmul(&layer.weight.view(), &input);
-                    let gap = max_relative_gap(&state.m[l], &fresh);
+                    let gap = max_relative_gap(&blocks.state.m[l], &fresh);
                     assert!(gap < 1e-4, "{widths:?}: m_{} off by {gap} after backward", l + 1);
                 }
-                forward_sweep(
-                    &mut model,
-                    &data.labels,
-                    &mut state,
-                    &mut work,
-                    &settings,
-                    &mut counters,
-                )
-                .unwrap();
+                forward_sweep(&mut blocks).unwrap();
                 for (l, layer) in model.layers.iter().enumerate() {
                     let input = if l == 0 { x.view() } else { state.a[l - 1].view() };
                     let fresh = matmul(&layer.weight.view(), &input);

@@ -81,8 +81,7 @@ fn batch_products(c: &mut Criterion) {
 }
 
 fn paper_products(c: &mut Criterion) {
-    if std::env::var("DLADMM_BENCH_PAPER_SIZE").as_deref() != Ok("1") {
-        eprintln!("products/paper: skipped; set DLADMM_BENCH_PAPER_SIZE=1 to time the N = 55,000 products");
+    if !optim_core::bench::paper_size("products/paper") {
         return;
     }
     let mut group = c.benchmark_group("products/paper");

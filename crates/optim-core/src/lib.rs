@@ -7,6 +7,7 @@
 //! - [`Mlp`], [`loss`], [`init`]: the network, softmax cross-entropy, initialisations;
 //! - [`Executor`]: the loop with timing, evaluation, observers and termination;
 //! - [`conformance`]: the suite every optimizer crate runs in its tests;
+//! - `bench` (feature `bench`): what the criterion benchmarks of every crate share;
 //! - [`simd`]: element-wise kernels compiled for the CPU's widest instructions, chosen at run
 //!   time, so that one binary runs everywhere at full speed.
 //!
@@ -18,6 +19,8 @@
 //! assert!(eval.accuracy <= 1.0);
 //! ```
 
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod checkpoint;
 pub mod config;
 pub mod conformance;
