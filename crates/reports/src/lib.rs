@@ -1,9 +1,12 @@
 //! Reports of stored results: what `runner plot`, `report` and `paper` draw.
 //!
-//! Statistics over seeds ([`stats`]), the summary table ([`summary`]), charts drawn without
-//! system fonts ([`chart`]), one plot per metric ([`plots`]), timing and performance profiles
-//! ([`profiles`]), the single-page HTML report ([`report`]), comparisons with published values
-//! ([`reference`]), tuning tables ([`tuning`]), a suite's reports ([`suite`]) and speed
+//! Statistics over seeds ([`stats`]), robust comparisons of optimizers (interquartile mean,
+//! stratified bootstrap intervals, probability of improvement, Wilcoxon test, expected
+//! performance against tuning budget, AlgoPerf scores: [`robust`]), the summary table
+//! ([`summary`]), charts drawn without system fonts ([`chart`]), one plot per metric
+//! ([`plots`]), timing and performance profiles ([`profiles`]), the single-page HTML report
+//! ([`report`]), comparisons with published values ([`reference`]), tuning tables
+//! ([`tuning`]), a suite's reports ([`suite`]) and speed
 //! measurements ([`bench`]).
 //!
 //! ```no_run
@@ -25,6 +28,7 @@ pub mod plots;
 pub mod profiles;
 pub mod reference;
 pub mod report;
+pub mod robust;
 pub mod stats;
 pub mod suite;
 pub mod summary;
