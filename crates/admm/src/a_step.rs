@@ -45,14 +45,13 @@ impl Form {
 
 /// Overwrites `a` (`n × N`) with the minimiser, given `z = z_l`, `z_next = z_{l+1}`, the next
 /// layer's `W_{l+1}, b_{l+1}` and a `scratch` of at least `n'` rows and `N` columns.
-#[allow(clippy::too_many_arguments)]
+/// `(beta, gamma)` weigh the next layer's constraint and this activation's.
 pub(crate) fn update_activation(
     a: &mut ArrayViewMut2<'_, f32>,
     z: &ArrayView2<'_, f32>,
     z_next: &ArrayView2<'_, f32>,
     next: &Dense,
-    beta: f32,
-    gamma: f32,
+    (beta, gamma): (f32, f32),
     scratch: &mut ArrayViewMut2<'_, f32>,
     form: Form,
 ) -> Result<(), NotPositiveDefinite> {
@@ -144,8 +143,7 @@ mod tests {
                 &self.z.view(),
                 &self.z_next.view(),
                 &self.next,
-                self.beta,
-                self.gamma,
+                (self.beta, self.gamma),
                 &mut scratch.view_mut(),
                 form,
             )

@@ -164,8 +164,7 @@ impl Run {
             &self.state.z[l].view(),
             &self.state.z[l + 1].view(),
             &model.layers[l + 1],
-            config.beta,
-            config.gamma,
+            (config.beta, config.gamma),
             &mut self.scratch.view_mut(self.widest),
             Form::cheaper(n, n_next),
         )
@@ -242,8 +241,10 @@ impl Run {
                 let outcome = fista_cross_entropy(
                     storage_mut(z_out),
                     &mut self.fista,
-                    self.scratch.slice(rows),
-                    layer.bias.as_slice().expect("biases are contiguous"),
+                    (
+                        self.scratch.slice(rows),
+                        layer.bias.as_slice().expect("biases are contiguous"),
+                    ),
                     storage(&self.state.lambda),
                     labels,
                     config.beta,
@@ -271,8 +272,7 @@ impl Run {
         let layer = &model.layers[depth - 1];
         let sums = finish_output(
             &self.state.z[depth - 1].view(),
-            &self.scratch.view(layer.weight.nrows()),
-            &layer.bias.view(),
+            (&self.scratch.view(layer.weight.nrows()), &layer.bias.view()),
             &mut self.state.lambda.view_mut(),
             labels,
             config.loss,

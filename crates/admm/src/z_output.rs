@@ -146,13 +146,12 @@ fn fista_block(block: FistaBlock<'_>, product: &[f32], bias: &[f32], lambda: &[f
 }
 
 /// Minimises `Σ_j CE(z_j; y_j) + ⟨z, λ⟩ + β ‖z - m‖²` with `m = product + bias` (all
-/// column-major, one column per sample), starting from and overwriting `z`.
-#[allow(clippy::too_many_arguments)]
+/// column-major, one column per sample), starting from and overwriting `z`; `m` is given
+/// as its two terms `(product, bias)`.
 pub(crate) fn fista_cross_entropy(
     z: &mut [f32],
     buffers: &mut FistaBuffers,
-    product: &[f32],
-    bias: &[f32],
+    (product, bias): (&[f32], &[f32]),
     lambda: &[f32],
     labels: &[u32],
     beta: f32,
@@ -180,12 +179,11 @@ pub(crate) struct OutputSums {
 }
 
 /// Computes the residual `z_L - m_L` (`m_L = product + bias`), applies the Bregman update
-/// `λ ← λ + β (z_L - m_L)` if `update_multiplier`, and sums the output terms.
-#[allow(clippy::too_many_arguments)]
+/// `λ ← λ + β (z_L - m_L)` if `update_multiplier`, and sums the output terms; `m_L` is
+/// given as its two terms `(product, bias)`.
 pub(crate) fn finish_output(
     z: &ArrayView2<'_, f32>,
-    product: &ArrayView2<'_, f32>,
-    bias: &ArrayView1<'_, f32>,
+    (product, bias): (&ArrayView2<'_, f32>, &ArrayView1<'_, f32>),
     lambda: &mut ArrayViewMut2<'_, f32>,
     labels: &[u32],
     loss: OutputLoss,
@@ -299,8 +297,7 @@ mod tests {
             let outcome = fista_cross_entropy(
                 storage_mut(&mut z),
                 &mut buffers,
-                storage(&self.product),
-                self.bias.as_slice().unwrap(),
+                (storage(&self.product), self.bias.as_slice().unwrap()),
                 storage(&self.lambda),
                 &self.labels,
                 self.beta,
@@ -397,8 +394,7 @@ mod tests {
                 fista_cross_entropy(
                     storage_mut(&mut z),
                     &mut buffers,
-                    storage(&p.product),
-                    p.bias.as_slice().unwrap(),
+                    (storage(&p.product), p.bias.as_slice().unwrap()),
                     storage(&p.lambda),
                     &p.labels,
                     p.beta,
@@ -406,8 +402,7 @@ mod tests {
                 );
                 let sums = finish_output(
                     &z.view(),
-                    &p.product.view(),
-                    &p.bias.view(),
+                    (&p.product.view(), &p.bias.view()),
                     &mut p.lambda.view_mut(),
                     &p.labels,
                     OutputLoss::CrossEntropy,
@@ -436,8 +431,7 @@ mod tests {
             let mut lambda = p.lambda.clone();
             let sums = finish_output(
                 &z.view(),
-                &p.product.view(),
-                &p.bias.view(),
+                (&p.product.view(), &p.bias.view()),
                 &mut lambda.view_mut(),
                 &p.labels,
                 loss,

@@ -17,7 +17,7 @@ use optim_core::linalg::{gemm, gemm_sequential};
 use optim_core::{OptimError, Result};
 use rayon::prelude::*;
 
-use crate::backtracking::{Backtracking, Outcome};
+use crate::backtracking::{Outcome, StepRule};
 use admm_kernels::{
     BLOCK_COLUMNS, Scratch, blocks, blocks_mut, ordered_sum, residual_into, squared_norm, storage, storage_mut,
     subtract_scaled_pair, sum_of_squares,
@@ -80,7 +80,7 @@ const THIN_ROWS: usize = 32;
 /// The two products have an inner or outer dimension of `n_{l+1}`: as whole-matrix products
 /// they are bound by memory, not arithmetic, and the separate passes write `g` and read it
 /// back twice; fused, each value of `g` is written once.
-#[allow(clippy::too_many_arguments)]
+/// `(penalty_next, nu)` weigh the next layer's constraint and the activation's.
 fn thin_gradient_and_product(
     g: &mut [f32],
     residual: &mut [f32],
@@ -88,8 +88,7 @@ fn thin_gradient_and_product(
     a: &[f32],
     z: &[f32],
     rows: usize,
-    penalty_next: f32,
-    nu: f32,
+    (penalty_next, nu): (f32, f32),
 ) -> (f64, f64) {
     let rows_next = w_next.nrows();
     let parts: Vec<(f64, f64)> = (
@@ -138,14 +137,13 @@ fn activation_residual(a: &[f32], z: &[f32], rows: usize) -> f64 {
 /// The forward sweep's update in one pass: `a <- a - g / t` (measuring
 /// `||a - relu(z)||^2`), `m' <- m' - P / t` and `P <- m' + b' - z' (- u / rho)`, i.e. the
 /// residual buffer goes from `W_{l+1} g` to `e_{l+1}` at the new `a_l`.
-#[allow(clippy::too_many_arguments)]
+/// `(m_next, product)` are the next layer's carried product and the residual buffer.
 fn forward_update(
     a: &mut [f32],
     g: &[f32],
     z: &[f32],
     rows: usize,
-    m_next: &mut [f32],
-    product: &mut [f32],
+    (m_next, product): (&mut [f32], &mut [f32]),
     next: &NextLayer<'_>,
     step: f32,
 ) -> f64 {
@@ -201,25 +199,39 @@ fn forward_update(
     ordered_sum(&parts)
 }
 
+/// The hidden activation `a_l` with what its step reads and changes alongside.
+pub(crate) struct ActivationBlock<'a> {
+    /// `a_l`.
+    pub a: &'a mut Array2<f32>,
+    /// `z_l`.
+    pub z: &'a Array2<f32>,
+    /// `W_{l+1}`.
+    pub w_next: &'a Array2<f32>,
+    /// `m_{l+1} = W_{l+1} a_l`, kept equal to it.
+    pub m_next: &'a mut Array2<f32>,
+}
+
 /// One backtracked gradient step on `a_l`.
 ///
 /// On entry `residual` holds `e_{l+1}` (rows `n_{l+1}`); `grad` receives `g` (rows `n_l`).
 /// With `next` (forward sweep), `residual` holds `e_{l+1}` at the new `a_l` on exit and the
 /// activation residual is measured; otherwise `residual` is left holding `W_{l+1} g`.
-#[allow(clippy::too_many_arguments)]
+///
+/// `rule.penalty` is the next layer's (`nu`, or `rho` if it is the last).
 pub(crate) fn a_step(
-    a: &mut Array2<f32>,
-    z: &Array2<f32>,
-    w_next: &Array2<f32>,
-    m_next: &mut Array2<f32>,
+    block: ActivationBlock<'_>,
     residual: &mut Scratch,
     grad: &mut Scratch,
-    penalty_next: f64,
+    rule: StepRule<'_>,
     nu: f64,
-    search: &Backtracking,
     next: Option<NextLayer<'_>>,
-    name: &str,
 ) -> Result<AStep> {
+    let ActivationBlock { a, z, w_next, m_next } = block;
+    let StepRule {
+        penalty: penalty_next,
+        search,
+        name,
+    } = rule;
     let rows = a.nrows();
     let rows_next = w_next.nrows();
     let (grad_sq, product_sq) = if rows_next <= THIN_ROWS {
@@ -230,8 +242,7 @@ pub(crate) fn a_step(
             storage(a),
             storage(z),
             rows,
-            penalty_next as f32,
-            nu as f32,
+            (penalty_next as f32, nu as f32),
         )
     } else {
         gemm(
@@ -269,8 +280,7 @@ pub(crate) fn a_step(
             grad.slice(rows),
             storage(z),
             rows,
-            storage_mut(m_next),
-            residual.slice_mut(rows_next),
+            (storage_mut(m_next), residual.slice_mut(rows_next)),
             &next,
             (1.0 / t) as f32,
         ),
@@ -298,6 +308,7 @@ pub(crate) fn a_step(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backtracking::Backtracking;
     use crate::test_support::{random_matrix, rng};
     use ndarray::Array1;
     use optim_core::linalg::matmul;
@@ -398,10 +409,18 @@ mod tests {
                     z: storage(&p.z_next),
                     dual: inv_rho.map(|i| (storage(&p.u), i)),
                 });
-                let out = a_step(
-                    &mut a, &p.z, &p.w, &mut m, &mut e, &mut grad, c_next, nu, &search, next, "a_1",
-                )
-                .unwrap();
+                let block = ActivationBlock {
+                    a: &mut a,
+                    z: &p.z,
+                    w_next: &p.w,
+                    m_next: &mut m,
+                };
+                let rule = StepRule {
+                    penalty: c_next,
+                    search: &search,
+                    name: "a_1",
+                };
+                let out = a_step(block, &mut e, &mut grad, rule, nu, next).unwrap();
                 assert_eq!(out.outcome.trials, literal, "seed {seed}");
                 let t = out.outcome.step.unwrap();
                 let (after, _) = psi_and_grad(&p, &a, c_next, nu, rho);

@@ -21,6 +21,18 @@ pub(crate) struct Backtracking {
     pub max_growths: u32,
 }
 
+/// How one block's step is taken: the penalty of the constraint its gradient comes from,
+/// the search, and the block's name for errors.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StepRule<'a> {
+    /// The penalty (`nu`, or `rho` for the last layer's constraint).
+    pub penalty: f64,
+    /// The backtracking search.
+    pub search: &'a Backtracking,
+    /// The block's name, e.g. `W_2`.
+    pub name: &'a str,
+}
+
 /// What a search found.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Outcome {

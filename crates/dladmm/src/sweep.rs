@@ -16,12 +16,12 @@
 use ndarray::{Array2, ArrayView2};
 use optim_core::{Mlp, OptimError, Result};
 
-use crate::a_step::{NextLayer, a_step};
+use crate::a_step::{ActivationBlock, NextLayer, a_step};
 use crate::b_step::{set_mean, update_b};
-use crate::backtracking::{Backtracking, Outcome};
+use crate::backtracking::{Backtracking, Outcome, StepRule};
 use crate::objective::{Closing, dual_update};
 use crate::state::State;
-use crate::w_step::{Carry, input_layer_pair, w_step};
+use crate::w_step::{Carry, WeightBlock, input_layer_pair, w_step};
 use crate::workspace::Workspace;
 use crate::z_output::{FistaSettings, output_target, solve_z_output};
 use admm_kernels::{ReluProxSums, SumOrder, relu_prox_pass, residual_into, storage, storage_mut};
@@ -206,18 +206,25 @@ impl Blocks<'_> {
 
     /// The `W_k` step (`k >= 1`) from the residual `e_k` in the residual buffer.
     pub fn weights(&mut self, k: usize, carry: Carry) -> Result<()> {
-        let penalty = self.settings.penalty(k, self.model.depth());
+        let name = name("W", k);
+        let rule = StepRule {
+            penalty: self.settings.penalty(k, self.model.depth()),
+            search: &self.settings.w_search,
+            name: &name,
+        };
+        let block = WeightBlock {
+            weight: &mut self.model.layers[k].weight,
+            grad: &mut self.work.grads[k],
+            m: &mut self.state.m[k],
+        };
+        let input = self.state.a[k - 1].view();
         let out = w_step(
-            &mut self.model.layers[k].weight,
-            &mut self.work.grads[k],
-            &self.state.a[k - 1].view(),
-            &mut self.state.m[k],
+            block,
+            &input,
             &mut self.work.residual,
             &mut self.work.product,
-            penalty,
-            &self.settings.w_search,
+            rule,
             carry,
-            &name("W", k),
         )?;
         self.counters.w(out);
         Ok(())
@@ -226,18 +233,24 @@ impl Blocks<'_> {
     /// Both `W_1` steps (see the module docs).
     pub fn input_pair(&mut self, x: &ArrayView2<'_, f32>) -> Result<()> {
         let layer = &mut self.model.layers[0];
+        let block = WeightBlock {
+            weight: &mut layer.weight,
+            grad: &mut self.work.grads[0],
+            m: &mut self.state.m[0],
+        };
+        let rule = StepRule {
+            penalty: self.settings.nu,
+            search: &self.settings.w_search,
+            name: "W_1",
+        };
         let outs = input_layer_pair(
-            &mut layer.weight,
-            &mut self.work.grads[0],
+            block,
             &mut self.work.gram_product,
             x,
             &self.work.gram,
-            &mut self.state.m[0],
             layer.bias.as_slice().expect("biases are contiguous"),
             storage(&self.state.z[0]),
-            self.settings.nu,
-            &self.settings.w_search,
-            "W_1",
+            rule,
         )?;
         outs.into_iter().for_each(|o| self.counters.w(o));
         Ok(())
@@ -253,18 +266,25 @@ impl Blocks<'_> {
             z: storage(&self.state.z[k + 1]),
             dual: dual_term(&self.state.u, self.settings, k + 1, depth - 1),
         });
+        let name = name("a", k);
+        let rule = StepRule {
+            penalty: self.settings.penalty(k + 1, depth),
+            search: &self.settings.a_search,
+            name: &name,
+        };
+        let block = ActivationBlock {
+            a: &mut self.state.a[k],
+            z: &self.state.z[k],
+            w_next: &self.model.layers[k + 1].weight,
+            m_next: &mut self.state.m[k + 1],
+        };
         let out = a_step(
-            &mut self.state.a[k],
-            &self.state.z[k],
-            &self.model.layers[k + 1].weight,
-            &mut self.state.m[k + 1],
+            block,
             &mut self.work.residual,
             &mut self.work.product,
-            self.settings.penalty(k + 1, depth),
+            rule,
             self.settings.nu,
-            &self.settings.a_search,
             next,
-            &name("a", k),
         )?;
         self.counters.a(out.outcome);
         Ok(out.activation_residual)

@@ -17,7 +17,7 @@ use ndarray::{Array2, ArrayView2};
 use optim_core::linalg::gemm;
 use optim_core::{OptimError, Result};
 
-use crate::backtracking::{Backtracking, Outcome};
+use crate::backtracking::{Outcome, StepRule};
 use admm_kernels::{
     Scratch, frobenius_product, residual_in_place, small_squared_norm, squared_norm, storage_mut, subtract_scaled,
     subtract_scaled_pair,
@@ -34,23 +34,31 @@ pub(crate) enum Carry {
     ProductOnly,
 }
 
+/// A layer's weights with what a step on them changes alongside: the gradient buffer and
+/// the carried product `m_l = W_l a_{l-1}`.
+pub(crate) struct WeightBlock<'a> {
+    /// `W_l`.
+    pub weight: &'a mut Array2<f32>,
+    /// Receives the gradient of `W_l`.
+    pub grad: &'a mut Array2<f32>,
+    /// `m_l = W_l a_{l-1}`, kept equal to it.
+    pub m: &'a mut Array2<f32>,
+}
+
 /// One backtracked gradient step on `W_l` (`l >= 2`, or the last layer).
 ///
 /// On entry `residual` holds `e_l` (rows `n_l`). `product` receives `G a_{l-1}`. With
 /// [`Carry::WithResidual`], `residual` holds `e_l` at the new `W_l` on exit.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn w_step(
-    weight: &mut Array2<f32>,
-    grad: &mut Array2<f32>,
+    block: WeightBlock<'_>,
     input: &ArrayView2<'_, f32>,
-    m: &mut Array2<f32>,
     residual: &mut Scratch,
     product: &mut Scratch,
-    penalty: f64,
-    search: &Backtracking,
+    rule: StepRule<'_>,
     carry: Carry,
-    name: &str,
 ) -> Result<Outcome> {
+    let WeightBlock { weight, grad, m } = block;
+    let StepRule { penalty, search, name } = rule;
     let rows = weight.nrows();
     gemm(
         0.0,
@@ -90,20 +98,17 @@ pub(crate) fn w_step(
 /// products (`n_1 n_0^2` each) on top of `e_1 X^T`; then `m_1 = W_1 X` is recomputed (the
 /// carried `m_1` holds `e_1` meanwhile, so no scratch is used). Products: `2 p_1` for both
 /// steps instead of `4 p_1`.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn input_layer_pair(
-    weight: &mut Array2<f32>,
-    grad: &mut Array2<f32>,
+    block: WeightBlock<'_>,
     gram_product: &mut Array2<f32>,
     x: &ArrayView2<'_, f32>,
     gram: &Array2<f32>,
-    m: &mut Array2<f32>,
     b: &[f32],
     z: &[f32],
-    penalty: f64,
-    search: &Backtracking,
-    name: &str,
+    rule: StepRule<'_>,
 ) -> Result<[Outcome; 2]> {
+    let WeightBlock { weight, grad, m } = block;
+    let StepRule { penalty, search, name } = rule;
     residual_in_place(storage_mut(m), b, z);
     gemm(0.0, &mut grad.view_mut(), penalty as f32, &m.view(), &x.t());
     let mut outcomes = [Outcome { step: None, trials: 0 }; 2];
@@ -136,6 +141,16 @@ mod tests {
     use admm_kernels::storage;
     use ndarray::{Array1, ShapeBuilder};
     use optim_core::linalg::matmul;
+
+    use crate::backtracking::Backtracking;
+
+    fn rule(penalty: f64, search: &Backtracking) -> StepRule<'_> {
+        StepRule {
+            penalty,
+            search,
+            name: "W_2",
+        }
+    }
 
     /// `phi(W) = c/2 ||W a + b - z - shift||^2` and its gradient, directly in f64.
     fn phi_and_grad(
@@ -218,16 +233,16 @@ mod tests {
             let mut grad = Array2::zeros((6, 5).f());
             let mut product = Scratch::new(6, 40);
             let out = w_step(
-                &mut l.w,
-                &mut grad,
+                WeightBlock {
+                    weight: &mut l.w,
+                    grad: &mut grad,
+                    m: &mut m,
+                },
                 &l.a.view(),
-                &mut m,
                 &mut e,
                 &mut product,
-                c,
-                &search,
+                rule(c, &search),
                 Carry::WithResidual,
-                "W_2",
             )
             .unwrap();
             assert_eq!(out.trials, literal, "seed {seed}");
@@ -264,16 +279,16 @@ mod tests {
             max_growths: 3,
         };
         let out = w_step(
-            &mut l.w,
-            &mut Array2::zeros((4, 3).f()),
+            WeightBlock {
+                weight: &mut l.w,
+                grad: &mut Array2::zeros((4, 3).f()),
+                m: &mut m,
+            },
             &l.a.view(),
-            &mut m,
             &mut e,
             &mut Scratch::new(4, 20),
-            1.0,
-            &search,
+            rule(1.0, &search),
             Carry::ProductOnly,
-            "W_2",
         )
         .unwrap();
         assert!(out.cap_hit());
@@ -296,16 +311,16 @@ mod tests {
             let (mut m, mut e) = residual_buffer(&l);
             let (mut grad, mut product) = (Array2::zeros((5, 4).f()), Scratch::new(5, 30));
             w_step(
-                &mut l.w,
-                &mut grad,
+                WeightBlock {
+                    weight: &mut l.w,
+                    grad: &mut grad,
+                    m: &mut m,
+                },
                 &l.a.view(),
-                &mut m,
                 &mut e,
                 &mut product,
-                0.8,
-                &search,
+                rule(0.8, &search),
                 carry,
-                "W_2",
             )
             .unwrap();
             (l, m, e.slice(5).to_vec())
@@ -338,17 +353,21 @@ mod tests {
         let mut grad = Array2::zeros((5, 4).f());
         let mut h = Array2::zeros((5, 4).f());
         let out = input_layer_pair(
-            &mut l.w,
-            &mut grad,
+            WeightBlock {
+                weight: &mut l.w,
+                grad: &mut grad,
+                m: &mut m,
+            },
             &mut h,
             &x.view(),
             &gram,
-            &mut m,
             l.b.as_slice().unwrap(),
             storage(&l.z),
-            c,
-            &search,
-            "W_1",
+            StepRule {
+                penalty: c,
+                search: &search,
+                name: "W_1",
+            },
         )
         .unwrap();
         let (a1, a2) = (out[0].step.unwrap(), out[1].step.unwrap());

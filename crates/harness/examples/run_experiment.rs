@@ -46,7 +46,12 @@ fn main() -> anyhow::Result<()> {
     )?;
     let cells = cells::expand(&exp)?;
     // Resumable: running it again into the same results skips the finished cells.
-    harness::run_cells(&exp, &cells, &layout.results, &layout, None, Some(1), 1, false)?;
+    harness::run_cells(
+        &exp,
+        &cells,
+        None,
+        &harness::RunOptions::new(&layout, &layout.results).threads(Some(1)),
+    )?;
     for r in results::read_all(&layout.results, &exp.name, &cells)? {
         let accuracy = r.column("test_accuracy").and_then(|c| c.last().copied());
         println!(

@@ -32,6 +32,38 @@ pub struct RunOptions {
     pub jobs: usize,
 }
 
+impl RunOptions {
+    /// Runs into `results` under `layout`'s root with every core, one cell at a time,
+    /// finished cells kept.
+    pub fn new(layout: &crate::Layout, results: &std::path::Path) -> Self {
+        Self {
+            root: layout.root.clone(),
+            results: results.to_path_buf(),
+            force: false,
+            threads: crate::default_threads(),
+            jobs: 1,
+        }
+    }
+
+    /// `threads` in total (`None`: every core).
+    pub fn threads(mut self, threads: Option<usize>) -> Self {
+        self.threads = threads.unwrap_or_else(crate::default_threads);
+        self
+    }
+
+    /// `jobs` cells at once.
+    pub fn jobs(mut self, jobs: usize) -> Self {
+        self.jobs = jobs;
+        self
+    }
+
+    /// Whether finished cells are rerun from scratch.
+    pub fn force(mut self, force: bool) -> Self {
+        self.force = force;
+        self
+    }
+}
+
 /// What `config.json` holds.
 #[derive(Serialize)]
 struct CellRecord<'a> {

@@ -9,13 +9,13 @@
 //! ([`replay`]).
 //!
 //! ```no_run
-//! use harness::{Layout, cells, experiment::Experiment};
+//! use harness::{Layout, RunOptions, cells, experiment::Experiment};
 //!
 //! # fn main() -> anyhow::Result<()> {
 //! let layout = Layout::at(".");
 //! let exp = Experiment::load(&layout.root, "synthetic-demo")?;
 //! let cells = cells::expand(&exp)?;
-//! harness::run_cells(&exp, &cells, &layout.results, &layout, None, Some(1), 1, false)?;
+//! harness::run_cells(&exp, &cells, None, &RunOptions::new(&layout, &layout.results).threads(Some(1)))?;
 //! let results = harness::results::read_all(&layout.results, &exp.name, &cells)?;
 //! println!("{} cells finished", results.len());
 //! # Ok(())
@@ -44,7 +44,9 @@ pub mod status;
 pub mod store;
 pub mod suite;
 
-use std::path::{Path, PathBuf};
+pub use execute::RunOptions;
+
+use std::path::PathBuf;
 
 /// Where a project's inputs and outputs live.
 #[derive(Debug, Clone)]
@@ -69,39 +71,16 @@ impl Layout {
     }
 }
 
-/// Runs `cells` of `exp` into `results` (skipping finished ones unless `force`).
-#[allow(clippy::too_many_arguments)]
+/// Runs `cells` of `exp` as `opts` says, loading datasets from `data_dir` (default:
+/// `$DLADMM_DATA` or the user cache).
 pub fn run_cells(
     exp: &experiment::Experiment,
     cells: &[cells::Cell],
-    results: &Path,
-    layout: &Layout,
     data_dir: Option<PathBuf>,
-    threads: Option<usize>,
-    jobs: usize,
-    force: bool,
+    opts: &execute::RunOptions,
 ) -> anyhow::Result<()> {
-    let opts = run_options(layout, results, threads, jobs, force);
     let mut data = data::DataCache::new(data_dir);
-    execute::run_cells(exp, cells, &mut data, &opts)
-}
-
-/// How to run cells into `results`: `threads` in total (default: all cores), `jobs` cells at
-/// once, finished cells rerun from scratch when `force`.
-pub fn run_options(
-    layout: &Layout,
-    results: &Path,
-    threads: Option<usize>,
-    jobs: usize,
-    force: bool,
-) -> execute::RunOptions {
-    execute::RunOptions {
-        root: layout.root.clone(),
-        results: results.to_path_buf(),
-        force,
-        threads: threads.unwrap_or_else(default_threads),
-        jobs,
-    }
+    execute::run_cells(exp, cells, &mut data, opts)
 }
 
 /// Every core of the machine.

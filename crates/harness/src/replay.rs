@@ -150,7 +150,7 @@ pub fn replay_experiment(exp: &crate::experiment::Experiment, opts: &mut ReplayO
         let p = stored_provenance(opts.results, &exp.name, &old.cell.id);
         let stored_threads = p["threads"].as_u64().map(|t| t as usize);
         let threads = opts.threads.or(stored_threads);
-        let run = crate::run_options(opts.layout, scratch.path(), threads, 1, false);
+        let run = crate::RunOptions::new(opts.layout, scratch.path()).threads(threads);
         crate::execute::run_cells(&short, std::slice::from_ref(cell), opts.data, &run)?;
         let new = crate::results::read_cell(scratch.path(), &short.name, cell)?
             .ok_or_else(|| anyhow::anyhow!("{}: the replay wrote no metrics", cell.label))?;

@@ -68,7 +68,12 @@ fn run_experiment(root: &Path, name: &str) -> anyhow::Result<()> {
     let layout = Layout::at(root);
     let exp = Experiment::load(&layout.root, name)?;
     let cells = cells::expand(&exp)?;
-    harness::run_cells(&exp, &cells, &layout.results, &layout, None, Some(1), 1, false)
+    harness::run_cells(
+        &exp,
+        &cells,
+        None,
+        &harness::RunOptions::new(&layout, &layout.results).threads(Some(1)),
+    )
 }
 
 /// Runs the experiment `text`; Ok if it fails cleanly naming the file, the line of

@@ -259,16 +259,8 @@ pub fn run_suite(suite: &Suite, items: &[&SuiteItem], run: &SuiteRun<'_>) -> Res
             let exp = run.reduction.apply(Experiment::load(&run.layout.root, name)?)?;
             let cells = harness::cells::expand(&exp)?;
             if !run.no_run {
-                let ran = harness::run_cells(
-                    &exp,
-                    &cells,
-                    &results_root,
-                    run.layout,
-                    run.data_dir.clone(),
-                    run.threads,
-                    1,
-                    false,
-                );
+                let opts = harness::RunOptions::new(run.layout, &results_root).threads(run.threads);
+                let ran = harness::run_cells(&exp, &cells, run.data_dir.clone(), &opts);
                 if let Err(e) = ran {
                     eprintln!("{}: {e:#}", item.name);
                     failures += 1;

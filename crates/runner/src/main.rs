@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand};
 
 use harness::experiment::{self, Experiment};
 use harness::reduction::Reduction;
-use harness::{Layout, cells, claim, data, manifest, registry, shard, slurm, status, store};
+use harness::{Layout, RunOptions, cells, claim, data, manifest, registry, shard, slurm, status, store};
 use reports::{bench, plots, report};
 
 /// Train MLPs with dlADMM and its competitors on the same data, measure them side by side,
@@ -341,16 +341,11 @@ fn main() -> Result<()> {
                 println!("{} cells", cells.len());
                 return Ok(());
             }
-            let ran = harness::run_cells(
-                &exp,
-                &cells,
-                &layout.results,
-                &layout,
-                args.data_dir,
-                args.threads,
-                args.jobs,
-                args.force,
-            );
+            let opts = RunOptions::new(&layout, &layout.results)
+                .threads(args.threads)
+                .jobs(args.jobs)
+                .force(args.force);
+            let ran = harness::run_cells(&exp, &cells, args.data_dir, &opts);
             if args.no_summary {
                 return ran;
             }
