@@ -6,6 +6,7 @@ use admm_kernels::diagnostics::{
     ACTIVATION_RESIDUAL, FISTA_CAP_HITS, FISTA_ITERATIONS, HIDDEN_RESIDUAL, OUTPUT_LOSS, RESIDUAL,
 };
 use admm_kernels::{storage, storage_mut};
+use ndarray::Array2;
 use optim_core::{Dataset, Diagnostics, Mlp, OptimError, Optimizer, Result, checkpoint};
 use rayon::prelude::*;
 
@@ -166,17 +167,19 @@ fn layer_blocks(
     }
 }
 
+/// One hidden layer's phase-two variables: `q_l`, `u_l` (updated), `p_{l+1}`, `z_l` (read).
+type Coupling<'a> = (
+    &'a mut Array2<f32>,
+    &'a mut Array2<f32>,
+    &'a Array2<f32>,
+    &'a Array2<f32>,
+);
+
 /// Phase two: every hidden layer's `q` and dual, from the new `p` and `z`.
 fn couplings(run: &mut Run, settings: &Settings, parallel: bool) -> Vec<CouplingSums> {
     let State { p, q, z, u, .. } = &mut run.state;
     let widths = &run.widths;
-    let step = |(k, ((q, u), (p, z))): (
-        usize,
-        (
-            (&mut ndarray::Array2<f32>, &mut ndarray::Array2<f32>),
-            (&ndarray::Array2<f32>, &ndarray::Array2<f32>),
-        ),
-    )| {
+    let step = |(k, (q, u, p, z)): (usize, Coupling<'_>)| {
         q_and_dual_step(
             (storage_mut(q), storage_mut(u)),
             (storage(p), storage(z)),
@@ -184,10 +187,11 @@ fn couplings(run: &mut Run, settings: &Settings, parallel: bool) -> Vec<Coupling
             (settings.rho, settings.nu),
         )
     };
-    let tasks: Vec<_> = q
+    let tasks: Vec<(usize, Coupling<'_>)> = q
         .iter_mut()
         .zip(u.iter_mut())
         .zip(p.iter().zip(z.iter()))
+        .map(|((q, u), (p, z))| (q, u, p, z))
         .enumerate()
         .collect();
     if parallel {
