@@ -1,4 +1,4 @@
-//! The kernels that the ADMM-type optimizers (the `dladmm` and `admm` crates) share: one
+//! The kernels that the ADMM-type optimizers (the `dladmm`, `admm` and `pdadmm` crates) share: one
 //! implementation of each element-wise pass, reduction and inner solver, so that both
 //! methods are measured with the same code where their maths is the same.
 //!
@@ -8,6 +8,7 @@
 //! - [`relu_prox`](mod@relu_prox): the hidden pre-activation update (weighted ReLU
 //!   proximal map) and its pass;
 //! - [`fista`]: FISTA for the output subproblem with an explicit stop rule and return point;
+//!   [`softmax_fista`]: its fused pass for the softmax cross-entropy plus a quadratic;
 //! - [`forward`], [`residual`](mod@residual), [`scaled_step`]: the bias-add forward
 //!   pass, constraint residuals and gradient steps on large matrices;
 //! - [`Scratch`]: reusable buffers; [`problem`], [`validate`]: shape and hyper-parameter
@@ -42,6 +43,7 @@ pub mod relu_prox;
 pub mod residual;
 pub mod scaled_step;
 pub mod scratch;
+pub mod softmax_fista;
 pub mod validate;
 
 pub use blocks::{BLOCK_COLUMNS, block_of, blocks, blocks_mut, label_blocks, storage, storage_mut};
@@ -56,3 +58,4 @@ pub use relu_prox::{ReluProxSums, SumOrder, relu_prox, relu_prox_pass};
 pub use residual::{residual_in_place, residual_into};
 pub use scaled_step::{subtract_scaled, subtract_scaled_pair};
 pub use scratch::Scratch;
+pub use softmax_fista::softmax_quadratic_pass;

@@ -14,7 +14,8 @@
 //!
 //! Datasets ([`available`]): `mnist`, `fashion-mnist`, and `mnist-55k`, the dlADMM paper's
 //! MNIST whose training set is the first 55,000 of the 60,000 training images (the same files
-//! as `mnist`). For another number of training samples use [`optim_core::Dataset::first`].
+//! as `mnist`). For another number of training samples use [`optim_core::Dataset::first`];
+//! for smaller images, [`downsample`].
 //!
 //! ```no_run
 //! use datasets::DataSource;
@@ -31,12 +32,14 @@
 
 pub mod catalog;
 mod download;
+pub mod downsample;
 pub mod error;
 pub mod idx;
 mod load;
 pub mod source;
 
 pub use catalog::{DatasetSpec, FileSpec, available};
+pub use downsample::{downsample, downsampled_shape};
 pub use error::DatasetError;
 pub use load::{FileRecord, LoadedDataset, load, load_spec};
 pub use source::DataSource;

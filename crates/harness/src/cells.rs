@@ -148,6 +148,10 @@ fn setting(exp: &Experiment, point: &[(&String, &toml::Value)]) -> Result<(Datas
     if network.hidden.contains(&0) {
         return Err(exp.key_error(&span, "network.hidden", "hidden widths must be positive"));
     }
+    if let Some(factor) = dataset.downsample {
+        crate::experiment::check_downsample(&dataset.name, factor)
+            .map_err(|m| exp.key_error(&span, "dataset.downsample", &m))?;
+    }
     Ok((dataset, network))
 }
 
@@ -290,6 +294,20 @@ grid = { eps = [1e-8, 1e-6] }
                 .any(|c| c.network.hidden == vec![8, 8] && c.dataset.train_samples == Some(40))
         );
         assert!(cells[0].label.contains("hidden=[4]"), "{}", cells[0].label);
+    }
+
+    #[test]
+    fn downsample_is_an_axis_and_a_bad_value_names_it() {
+        let mnist = BASE.replace(
+            "name = \"synthetic\"\nsynthetic = { samples = 50, features = 4, classes = 2, separation = 1.0 }",
+            "name = \"mnist\"",
+        );
+        let cells = expand(&exp(&format!("{mnist}\n[grid]\n\"dataset.downsample\" = [2, 4]\n"))).unwrap();
+        assert_eq!(cells.len(), 8);
+        assert!(cells.iter().any(|c| c.dataset.downsample == Some(4)));
+        let text = format!("{mnist}\n[grid]\n\"dataset.downsample\" = [2, 1]\n");
+        let msg = expand(&exp(&text)).unwrap_err().to_string();
+        assert!(msg.contains("t.toml:") && msg.contains("dataset.downsample"), "{msg}");
     }
 
     #[test]

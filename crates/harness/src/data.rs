@@ -22,7 +22,7 @@ pub fn names() -> Vec<&'static str> {
 /// Train and test splits with what provenance needs.
 #[derive(Debug)]
 pub struct LoadedData {
-    /// Training split (possibly the first `train_samples`).
+    /// Training split (possibly the first `train_samples`, possibly down-sampled).
     pub train: Dataset,
     /// Test split.
     pub test: Dataset,
@@ -107,6 +107,13 @@ impl DataCache {
                 .test
                 .first(n)
                 .with_context(|| format!("dataset.test_samples = {n}"))?;
+        }
+        if let Some(factor) = spec.downsample {
+            let shape = datasets::idx::ImageShape::MNIST;
+            for split in [&mut data.train, &mut data.test] {
+                *split = datasets::downsample(split, shape, factor)
+                    .map_err(|e| anyhow::anyhow!("dataset.downsample = {factor}: {e}"))?;
+            }
         }
         let data = Arc::new(data);
         self.loaded.insert(key, data.clone());

@@ -100,6 +100,13 @@ pub struct DatasetSpec {
     /// Parameters of the synthetic blobs (only with `name = "synthetic"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub synthetic: Option<SyntheticSpec>,
+    /// Shrink every image (train and test) by this integer factor, `2` taking MNIST's 28x28
+    /// to 14x14 as the pdADMM code does: linear interpolation on a corner-aligned grid, not
+    /// block averaging nor striding (`datasets::downsample`, docs/pdadmm.md#input-down-sampling).
+    /// Absent: the images as published. Absent, it is left out of the cell's identity, so
+    /// cells without it keep their ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub downsample: Option<usize>,
 }
 
 /// The synthetic problem: blobs for training and an independent test draw.
@@ -137,6 +144,7 @@ pub const SETTING_AXES: &[&str] = &[
     "dataset.name",
     "dataset.train_samples",
     "dataset.test_samples",
+    "dataset.downsample",
     "network.hidden",
     "network.init",
 ];
@@ -408,6 +416,9 @@ impl Experiment {
                 return Err(self.key_error(&dataset, key, "must be at least 1"));
             }
         }
+        if let Some(factor) = ds.downsample {
+            check_downsample(&ds.name, factor).map_err(|m| self.key_error(&dataset, "downsample", &m))?;
+        }
         if let Some(syn) = &ds.synthetic {
             let checks = [
                 ("samples", syn.blobs.samples >= 1, "at least 1"),
@@ -465,6 +476,21 @@ impl Experiment {
     pub fn at(&self, span: &std::ops::Range<usize>, message: &str) -> anyhow::Error {
         anyhow!("{}:{}: {message}", self.path.display(), self.line_of(span.start))
     }
+}
+
+/// Checks `downsample = factor` for dataset `name`: images of 28x28 pixels (every published
+/// dataset here) shrink by an integer factor from 2 to 28; synthetic data are no images.
+pub fn check_downsample(name: &str, factor: usize) -> std::result::Result<(), String> {
+    if name == "synthetic" {
+        return Err("applies to image datasets; synthetic data have no pixels to down-sample".into());
+    }
+    let side = datasets::idx::ImageShape::MNIST.rows;
+    if !(2..=side).contains(&factor) {
+        return Err(format!(
+            "must be an integer from 2 to {side} (2: 28x28 -> 14x14); omit it to keep the images as published, got {factor}"
+        ));
+    }
+    Ok(())
 }
 
 fn find_inline_key(line: &str, key: &str) -> Option<usize> {
@@ -539,6 +565,49 @@ grid = { batch_size = [16, 32] }
         let text = GOOD.replace("iterations = 3", "iterations = \"three\"");
         let msg = parse(&text).unwrap_err().to_string();
         assert!(msg.contains("line 2") && msg.contains("iterations"), "{msg}");
+    }
+
+    const MNIST: &str = r#"
+iterations = 3
+[dataset]
+name = "mnist"
+downsample = 2
+[network]
+hidden = [8]
+[[optimizers]]
+name = "pdadmm"
+"#;
+
+    #[test]
+    fn downsample_parses_and_bad_factors_name_line_and_key() {
+        let e = parse(MNIST).unwrap();
+        assert_eq!(e.file.dataset.downsample, Some(2));
+        for bad in ["downsample = 1", "downsample = 29"] {
+            let msg = parse(&MNIST.replace("downsample = 2", bad)).unwrap_err().to_string();
+            assert!(msg.contains("t.toml:5: key `downsample`"), "{bad}: {msg}");
+        }
+        for wrong_type in ["downsample = -2", "downsample = 1.5"] {
+            let msg = parse(&MNIST.replace("downsample = 2", wrong_type))
+                .unwrap_err()
+                .to_string();
+            assert!(msg.contains("t.toml") && msg.contains("line 5"), "{wrong_type}: {msg}");
+        }
+        let synthetic = GOOD.replace("separation = 1.0 }", "separation = 1.0 }\ndownsample = 2");
+        let msg = parse(&synthetic).unwrap_err().to_string();
+        assert!(msg.contains("t.toml:6") && msg.contains("synthetic data"), "{msg}");
+    }
+
+    /// Without `downsample` a dataset serialises as before the key existed, so the ids of
+    /// existing cells do not change; with it, the identity differs.
+    #[test]
+    fn absent_downsample_leaves_the_identity_unchanged() {
+        let plain = parse(&MNIST.replace("downsample = 2\n", "")).unwrap().file.dataset;
+        assert_eq!(
+            serde_json::to_value(&plain).unwrap(),
+            serde_json::json!({"name": "mnist", "train_samples": null, "test_samples": null})
+        );
+        let shrunk = parse(MNIST).unwrap().file.dataset;
+        assert_eq!(serde_json::to_value(&shrunk).unwrap()["downsample"], 2);
     }
 
     #[test]

@@ -67,6 +67,10 @@ pub const REGISTRY: &[Entry] = &[
         "dladmm",
         "dlADMM (Wang et al., KDD 2019): backward-forward block updates, full batch",
     ),
+    method::<pdadmm::PdadmmConfig>(
+        "pdadmm",
+        "pdADMM (Wang et al., ICDM 2020): layer-parallel ADMM, full batch",
+    ),
 ];
 
 /// The entry called `name`.
