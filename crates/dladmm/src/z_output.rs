@@ -15,7 +15,7 @@
 //! returns the extrapolated point, so the result is the reference's.
 
 use admm_kernels::{
-    Fista, FistaBlock, FistaBuffers, FistaOutcome, ReturnPoint, StopRule, block_of, blocks, blocks_mut,
+    Fista, FistaBuffers, FistaOutcome, ReturnPoint, StopRule, blocks, blocks_mut, softmax_quadratic_pass,
 };
 use optim_core::{OptimError, Result};
 use rayon::prelude::*;
@@ -39,54 +39,6 @@ pub(crate) struct FistaSettings {
     pub rules: Fista,
 }
 
-/// One block of the fused pass: `f(v)` and the speculative `x_new`, `v_new`.
-fn fused_block(block: FistaBlock<'_>, c: &[f32], rows: usize, rho: f64, step: f64) -> f64 {
-    let inv_step = (1.0 / step) as f32;
-    let inv_denominator = (1.0 / (rho + 1.0 / step)) as f32;
-    let rho32 = rho as f32;
-    let momentum = block.momentum;
-    let c = block_of(c, rows, block.index);
-    let mut exps = vec![0.0f32; rows];
-    let (mut loss, mut quadratic) = (0.0f64, 0.0f64);
-    for (((((vc, xc), cc), &y), xnc), vnc) in block
-        .v
-        .chunks_exact(rows)
-        .zip(block.x.chunks_exact(rows))
-        .zip(c.chunks_exact(rows))
-        .zip(block.labels)
-        .zip(block.x_next.chunks_exact_mut(rows))
-        .zip(block.v_next.chunks_exact_mut(rows))
-    {
-        let max = vc.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-        let mut sum = 0.0f32;
-        for (e, &v) in exps.iter_mut().zip(vc) {
-            *e = (v - max).exp();
-            sum += *e;
-        }
-        let y = y as usize;
-        loss += f64::from(max + sum.ln() - vc[y]);
-        let inv_sum = 1.0 / sum;
-        let mut q = 0.0f32;
-        for (i, (((((&v, &x), &c), &e), xn), vn)) in vc
-            .iter()
-            .zip(xc)
-            .zip(cc)
-            .zip(&exps)
-            .zip(xnc.iter_mut())
-            .zip(vnc.iter_mut())
-            .enumerate()
-        {
-            q += (v - c) * (v - c);
-            let g = e * inv_sum - if i == y { 1.0 } else { 0.0 };
-            let new = (rho32 * c + v * inv_step - g) * inv_denominator;
-            *vn = new + momentum * (new - x);
-            *xn = new;
-        }
-        quadratic += f64::from(q);
-    }
-    loss + 0.5 * rho * quadratic
-}
-
 /// Solves in place: `z` is the warm start on entry and the result on exit. `c` and `z`
 /// are `rows x labels.len()` column-major. Fails with `NonFinite { what: name }` when the
 /// objective is not finite.
@@ -101,7 +53,7 @@ pub(crate) fn solve_z_output(
 ) -> Result<FistaOutcome> {
     let rows = z.len() / labels.len().max(1);
     let out = settings.rules.solve(z, labels, buffers, |block| {
-        fused_block(block, c, rows, rho, settings.step)
+        softmax_quadratic_pass(block, c, rows, rho, settings.step)
     });
     if out.non_finite {
         return Err(OptimError::NonFinite { what: name.into() });
