@@ -11,6 +11,7 @@
 //!   [`softmax_fista`]: its fused pass for the softmax cross-entropy plus a quadratic;
 //! - [`forward`], [`residual`](mod@residual), [`scaled_step`]: the bias-add forward
 //!   pass, constraint residuals and gradient steps on large matrices;
+//! - [`backtracking`]: the closed-form backtracking search of the gradient steps;
 //! - [`Scratch`]: reusable buffers; [`problem`], [`validate`]: shape and hyper-parameter
 //!   checks; [`diagnostics`]: the names of the diagnostics both optimizers report;
 //!   [`fingerprint`]: a bit-exact record of a short run, to check that they stay the same.
@@ -32,6 +33,7 @@
 
 #![warn(missing_docs)]
 
+pub mod backtracking;
 pub mod blocks;
 pub mod diagnostics;
 pub mod fingerprint;
@@ -46,6 +48,7 @@ pub mod scratch;
 pub mod softmax_fista;
 pub mod validate;
 
+pub use backtracking::{Backtracking, Outcome};
 pub use blocks::{BLOCK_COLUMNS, block_of, blocks, blocks_mut, label_blocks, storage, storage_mut};
 pub use fista::{Fista, FistaBlock, FistaBuffers, FistaOutcome, ReturnPoint, StopRule};
 pub use forward::{add_bias, add_bias_in_place, relu_into};

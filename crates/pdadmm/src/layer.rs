@@ -6,11 +6,11 @@ use admm_kernels::{FistaBuffers, storage};
 use ndarray::{Array1, Array2, ArrayView2};
 use optim_core::linalg::{gemm, zeros};
 
-use crate::backtracking::Backtracking;
 use crate::p_step::{PBuffers, PInputs, p_step};
 use crate::w_step::{b_step, w_step};
 use crate::z_output::{OutputSolver, z_output_step};
 use crate::z_step::z_pass;
+use admm_kernels::Backtracking;
 
 /// The settings every layer's block runs with.
 #[derive(Debug, Clone, Copy)]
@@ -127,7 +127,7 @@ impl LayerBlock<'_> {
                     gradient: gradient.as_mut().expect("a coupled layer has a gradient buffer"),
                 };
                 let outcome = p_step(p, &inputs, p_buffers, (settings.rho, settings.nu), &settings.p_search);
-                report.p_trials = outcome.growths + 1;
+                report.p_trials = outcome.trials;
                 report.cap_hits += u32::from(outcome.step.is_none());
                 p.view()
             }
@@ -139,7 +139,7 @@ impl LayerBlock<'_> {
             settings.nu,
             &settings.w_search,
         );
-        report.w_trials = outcome.growths + 1;
+        report.w_trials = outcome.trials;
         report.cap_hits += u32::from(outcome.step.is_none());
         b_step(b, storage(product), storage(z));
         match q_own {

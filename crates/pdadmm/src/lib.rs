@@ -29,7 +29,6 @@
 
 #![warn(missing_docs)]
 
-mod backtracking;
 mod config;
 mod layer;
 mod optimizer;

@@ -10,12 +10,12 @@ use ndarray::Array2;
 use optim_core::{Dataset, Diagnostics, Mlp, OptimError, Optimizer, Result, checkpoint};
 use rayon::prelude::*;
 
-use crate::backtracking::Backtracking;
 use crate::config::{Params, PdadmmConfig};
 use crate::layer::{Input, LayerBlock, LayerBuffers, LayerReport, Settings};
 use crate::q_step::{CouplingSums, q_and_dual_step};
 use crate::state::State;
 use crate::z_output::OutputSolver;
+use admm_kernels::Backtracking;
 
 /// Names of the per-iteration diagnostics, in order (docs/pdadmm.md#residuals-and-objective).
 ///

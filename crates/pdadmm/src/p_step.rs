@@ -10,7 +10,7 @@ use ndarray::{Array1, Array2};
 use optim_core::linalg::gemm;
 use rayon::prelude::*;
 
-use crate::backtracking::{Backtracking, Outcome};
+use admm_kernels::{Backtracking, Outcome};
 
 /// The inputs of a layer's `p` step besides `p` itself.
 pub(crate) struct PInputs<'a> {
@@ -69,7 +69,7 @@ pub(crate) fn p_step(
     let gradient_norm = ordered_sum(&parts);
     gemm(0.0, &mut scratch.view_mut(), 1.0, &inputs.w.view(), &gradient.view());
     let curvature = nu * squared_norm(storage(scratch), rows) + rho * gradient_norm;
-    let outcome = search.search(curvature, gradient_norm);
+    let outcome = search.search(gradient_norm, curvature);
     if let Some(t) = outcome.step {
         subtract_scaled_pair(
             (storage_mut(p), storage(gradient), input_rows),
@@ -130,7 +130,7 @@ mod tests {
             gradient: &mut gradient,
         };
         let o = p_step(&mut p, &inputs, buffers, (1.0, 1.0), &search);
-        assert_eq!((o.step, o.growths), (Some(8.0), 3));
+        assert_eq!((o.step, o.trials), (Some(8.0), 4));
         assert_eq!(p[[0, 0]], 1.15625);
         assert_eq!(product[[0, 0]], 2.3125);
     }

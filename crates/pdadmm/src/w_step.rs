@@ -14,7 +14,7 @@ use ndarray::{Array1, Array2, ArrayView2};
 use optim_core::linalg::{gemm, zeros};
 use rayon::prelude::*;
 
-use crate::backtracking::{Backtracking, Outcome};
+use admm_kernels::{Backtracking, Outcome};
 
 /// Takes the `W` step in place. `product` holds `W p` on entry and on exit (at the new
 /// `W`); `scratch` (the layer's width) is overwritten. `W` is left unchanged when the
@@ -33,7 +33,7 @@ pub(crate) fn w_step(
     gemm(0.0, &mut gradient.view_mut(), nu as f32, &scratch.view(), &p.t());
     gemm(0.0, &mut scratch.view_mut(), 1.0, &gradient.view(), p);
     let curvature = nu * squared_norm(storage(scratch), rows);
-    let outcome = search.search(curvature, small_squared_norm(&gradient));
+    let outcome = search.search(small_squared_norm(&gradient), curvature);
     if let Some(t) = outcome.step {
         w.scaled_add(-(1.0 / t) as f32, &gradient);
         subtract_scaled(storage_mut(product), storage(scratch), rows, (1.0 / t) as f32);
@@ -95,7 +95,7 @@ mod tests {
             let mut product = column_major(array![[1.0f32, 2.0]]);
             let mut scratch = zeros(1, 2);
             let o = w_step(&mut w, (&b, &z, &p.view()), (&mut product, &mut scratch), 1.0, &search);
-            assert_eq!((o.step, o.growths), (Some(10.0), 0));
+            assert_eq!((o.step, o.trials), (Some(10.0), 1));
             assert_eq!(w[[0, 0]], expected_w);
             assert_eq!(product.as_slice_memory_order().unwrap(), expected_product);
         }
@@ -111,7 +111,7 @@ mod tests {
             4.0,
             &search,
         );
-        assert_eq!((o.step, o.growths), (Some(20.0), 1));
+        assert_eq!((o.step, o.trials), (Some(20.0), 2));
         assert_eq!(w[[0, 0]], 0.0);
     }
 
