@@ -164,12 +164,7 @@ pub fn compare(a: &Store, b: &Store, root: &Path, opts: &Options) -> Result<Comp
     if let Some(r) = opts.overrides.timing_ratio {
         tolerance::check_timing_ratio(r).map_err(|m| anyhow::anyhow!("--timing-ratio {m}"))?;
     }
-    let selected = |c: &StoredCell| {
-        opts.experiments.is_empty()
-            || opts.experiments.iter().any(|e| {
-                *e == c.experiment || c.experiment.rsplit('/').next() == Some(e.as_str()) || *e == c.experiment_name
-            })
-    };
+    let selected = |c: &StoredCell| opts.experiments.is_empty() || opts.experiments.iter().any(|e| names(e, c));
     let by_key = |store: &Store| -> Result<BTreeMap<String, StoredCell>> {
         Ok(store
             .cells()?
@@ -180,11 +175,8 @@ pub fn compare(a: &Store, b: &Store, root: &Path, opts: &Options) -> Result<Comp
     };
     let (cells_a, cells_b) = (by_key(a)?, by_key(b)?);
     for e in &opts.experiments {
-        let named = |c: &StoredCell| {
-            *e == c.experiment || c.experiment.rsplit('/').next() == Some(e) || *e == c.experiment_name
-        };
         ensure!(
-            cells_a.values().chain(cells_b.values()).any(named),
+            cells_a.values().chain(cells_b.values()).any(|c| names(e, c)),
             "no stored cell of experiment `{e}` in {} ({}) or {} ({})",
             a.name,
             a.dir.display(),
@@ -227,6 +219,12 @@ pub fn compare(a: &Store, b: &Store, root: &Path, opts: &Options) -> Result<Comp
         cells,
         timing: !opts.no_timing,
     })
+}
+
+/// Whether `--experiment e` selects cell `c`: by its experiment directory's path or name, or
+/// the experiment its configuration names.
+fn names(e: &str, c: &StoredCell) -> bool {
+    e == c.experiment || c.experiment.rsplit('/').next() == Some(e) || e == c.experiment_name
 }
 
 /// The tolerances of experiment `name`: its file's `[compare]` table under `root` if it has
