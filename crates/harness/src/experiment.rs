@@ -53,6 +53,9 @@ pub struct ExperimentFile {
     /// How reports choose the best point of each entry's grid (none: no choice is made).
     #[serde(default)]
     pub tuning: Option<TuningSpec>,
+    /// Tolerances of `runner compare` for this experiment's cells ([`crate::compare`]).
+    #[serde(default)]
+    pub compare: Option<toml::Spanned<crate::compare::CompareSpec>>,
 }
 
 /// How the best point of each optimizer entry's grid is chosen: by one metric's final value.
@@ -440,7 +443,7 @@ impl Experiment {
         if self.optimizers.is_empty() {
             return Err(self.at(&whole, "the experiment has no [[optimizers]] entry"));
         }
-        Ok(())
+        crate::compare::tolerance::validate(self)
     }
 
     /// 1-based line of byte offset `pos`.

@@ -6,7 +6,7 @@
 //! identified by a hash of its content ([`cells`]), builds each cell's optimizer from the
 //! [`registry`], runs the cells resumably into a results store ([`execute`], [`store`]),
 //! splits and merges work across machines ([`shard`]) and reruns stored cells to check them
-//! ([`replay`]).
+//! ([`replay`]) and compares two stores of results, such as two revisions' ([`compare`]).
 //!
 //! ```no_run
 //! use harness::{Layout, RunOptions, cells, experiment::Experiment};
@@ -25,6 +25,7 @@
 pub mod cells;
 pub mod checkpointing;
 pub mod claim;
+pub mod compare;
 pub mod data;
 pub mod execute;
 pub mod experiment;

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use anyhow::{Result, bail};
+use anyhow::{Result, anyhow, bail};
 
 use crate::observers::TIMING_COLUMNS;
 use crate::results::CellResult;
@@ -46,49 +46,142 @@ impl fmt::Display for Agreement {
     }
 }
 
-/// Compares `replayed` with `stored` on every iteration `replayed` has. Fails when the replay
-/// has an iteration the stored run lacks or no value to compare.
-pub fn compare(stored: &CellResult, replayed: &CellResult) -> Result<Agreement> {
-    let iteration = |r: &CellResult| r.columns.iter().position(|c| c == "iteration");
-    let (Some(si), Some(ri)) = (iteration(stored), iteration(replayed)) else {
-        bail!("{}: metrics without an iteration column", stored.cell.label);
+/// A run's metrics as stored: column names and rows (one per iteration).
+#[derive(Debug, Clone, Copy)]
+pub struct MetricsTable<'a> {
+    /// Column names of `metrics.csv`.
+    pub columns: &'a [String],
+    /// Rows of values (NaN where a value is empty).
+    pub rows: &'a [Vec<f64>],
+}
+
+impl<'a> From<&'a CellResult> for MetricsTable<'a> {
+    fn from(r: &'a CellResult) -> Self {
+        Self {
+            columns: &r.columns,
+            rows: &r.rows,
+        }
+    }
+}
+
+/// One value both runs recorded: the same column at the same iteration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PairedValue<'a> {
+    /// The iteration.
+    pub iteration: f64,
+    /// The column.
+    pub column: &'a str,
+    /// The first run's value.
+    pub first: f64,
+    /// The second run's value.
+    pub second: f64,
+}
+
+/// Two runs' metrics matched iteration by iteration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pairing<'a> {
+    /// Iterations both runs have.
+    pub iterations: usize,
+    /// Values of the non-timing columns both runs have, where both recorded a number
+    /// (evaluations run every few iterations, so some rows have none), in the second run's
+    /// row order.
+    pub values: Vec<PairedValue<'a>>,
+    /// Iterations only the first run has.
+    pub only_first: Vec<f64>,
+    /// Iterations only the second run has.
+    pub only_second: Vec<f64>,
+}
+
+/// Matches the rows of `first` and `second` by their `iteration` and pairs the values they
+/// share. Timing columns are left out: they differ between any two runs. Fails when either
+/// has no iteration column.
+pub fn pair_values<'a>(first: MetricsTable<'a>, second: MetricsTable<'a>) -> Result<Pairing<'a>> {
+    let iteration = |t: &MetricsTable<'_>| t.columns.iter().position(|c| c == "iteration");
+    let (Some(fi), Some(si)) = (iteration(&first), iteration(&second)) else {
+        bail!("metrics without an iteration column");
     };
-    let columns: Vec<(usize, usize, &str)> = replayed
+    let columns: Vec<(usize, usize, &str)> = second
         .columns
         .iter()
         .enumerate()
         .filter(|(_, c)| c.as_str() != "iteration" && !TIMING_COLUMNS.contains(&c.as_str()))
-        .filter_map(|(r, c)| Some((stored.columns.iter().position(|s| s == c)?, r, c.as_str())))
+        .filter_map(|(s, c)| Some((first.columns.iter().position(|f| f == c)?, s, c.as_str())))
         .collect();
-    let mut agreement = Agreement {
+    let first_rows: std::collections::HashMap<u64, &Vec<f64>> =
+        first.rows.iter().map(|r| (r[fi].to_bits(), r)).collect();
+    let mut pairing = Pairing {
         iterations: 0,
-        values: 0,
+        values: Vec::new(),
+        only_first: Vec::new(),
+        only_second: Vec::new(),
+    };
+    let mut seen = std::collections::HashSet::new();
+    for row in second.rows {
+        let iteration = row[si];
+        let Some(old) = first_rows.get(&iteration.to_bits()) else {
+            pairing.only_second.push(iteration);
+            continue;
+        };
+        seen.insert(iteration.to_bits());
+        pairing.iterations += 1;
+        for &(f, s, column) in &columns {
+            let (a, b) = (old[f], row[s]);
+            if !a.is_nan() && !b.is_nan() {
+                pairing.values.push(PairedValue {
+                    iteration,
+                    column,
+                    first: a,
+                    second: b,
+                });
+            }
+        }
+    }
+    pairing.only_first = first
+        .rows
+        .iter()
+        .map(|r| r[fi])
+        .filter(|i| !seen.contains(&i.to_bits()))
+        .collect();
+    Ok(pairing)
+}
+
+/// |a - b| / max(|a|, |b|): 0 for equal values, 1 when one of them is 0, infinite when one
+/// is infinite and the other is not. Scale-free, so one tolerance serves losses, accuracies
+/// and residuals alike.
+pub fn relative_difference(a: f64, b: f64) -> f64 {
+    if a == b {
+        0.0
+    } else if a.is_infinite() || b.is_infinite() {
+        f64::INFINITY
+    } else {
+        (a - b).abs() / a.abs().max(b.abs())
+    }
+}
+
+/// Compares `replayed` with `stored` on every iteration `replayed` has. Fails when the replay
+/// has an iteration the stored run lacks or no value to compare.
+pub fn compare(stored: &CellResult, replayed: &CellResult) -> Result<Agreement> {
+    let pairing = pair_values(stored.into(), replayed.into()).map_err(|e| anyhow!("{}: {e}", stored.cell.label))?;
+    if let Some(iteration) = pairing.only_second.first() {
+        bail!(
+            "{}: the replay has iteration {iteration} but the stored run does not",
+            stored.cell.label
+        );
+    }
+    let mut agreement = Agreement {
+        iterations: pairing.iterations,
+        values: pairing.values.len(),
         identical: 0,
         worst: None,
     };
-    for row in &replayed.rows {
-        let Some(old) = stored.rows.iter().find(|s| s[si] == row[ri]) else {
-            bail!(
-                "{}: the replay has iteration {} but the stored run does not",
-                stored.cell.label,
-                row[ri]
-            );
-        };
-        agreement.iterations += 1;
-        for &(s, r, column) in &columns {
-            let (a, b) = (row[r], old[s]);
-            if a.is_nan() || b.is_nan() {
-                continue;
-            }
-            agreement.values += 1;
-            if a.to_bits() == b.to_bits() {
-                agreement.identical += 1;
-                continue;
-            }
-            let relative = (a - b).abs() / a.abs().max(b.abs());
-            if agreement.worst.as_ref().is_none_or(|(w, _)| relative > *w) {
-                agreement.worst = Some((relative, column.to_owned()));
-            }
+    for v in &pairing.values {
+        if v.first.to_bits() == v.second.to_bits() {
+            agreement.identical += 1;
+            continue;
+        }
+        let relative = relative_difference(v.second, v.first);
+        if agreement.worst.as_ref().is_none_or(|(w, _)| relative > *w) {
+            agreement.worst = Some((relative, v.column.to_owned()));
         }
     }
     if agreement.values == 0 {

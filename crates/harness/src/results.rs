@@ -36,11 +36,28 @@ pub fn read_cell(results: &Path, experiment: &str, cell: &Cell) -> Result<Option
     if !path.exists() {
         return Ok(None);
     }
+    let (columns, rows) = read_metrics(&path)?;
+    Ok(Some(CellResult {
+        cell: cell.clone(),
+        status: dir.status()?,
+        columns,
+        rows,
+    }))
+}
+
+/// The column names and rows of a `metrics.csv` (NaN where a value is empty); a partial last
+/// row, left by an interrupted run, is dropped.
+pub fn read_metrics(path: &Path) -> Result<(Vec<String>, Vec<Vec<f64>>)> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
-        .from_path(&path)
+        .from_path(path)
         .with_context(|| format!("reading {}", path.display()))?;
-    let columns: Vec<String> = reader.headers()?.iter().map(str::to_owned).collect();
+    let columns: Vec<String> = reader
+        .headers()
+        .with_context(|| format!("reading {}", path.display()))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.with_context(|| format!("reading {}", path.display()))?;
@@ -49,12 +66,7 @@ pub fn read_cell(results: &Path, experiment: &str, cell: &Cell) -> Result<Option
         }
         rows.push(record.iter().map(|v| v.parse().unwrap_or(f64::NAN)).collect());
     }
-    Ok(Some(CellResult {
-        cell: cell.clone(),
-        status: dir.status()?,
-        columns,
-        rows,
-    }))
+    Ok((columns, rows))
 }
 
 /// Results of every cell that has any, in cell order.

@@ -317,3 +317,43 @@ fn impossible_dataset_sizes_are_rejected() {
     ];
     check_all(&cases);
 }
+
+/// The `[compare]` table of `runner compare`: unknown keys and impossible tolerances are
+/// refused like any other key.
+#[test]
+fn compare_table_errors_name_line_and_key() {
+    let with = |table: &str| format!("{GOOD}\n[compare]\n{table}\n");
+    let cases: Vec<(&str, String, &str, &str)> = vec![
+        (
+            "unknown compare key",
+            with("metric_tolerance = 1e-5\ntiming_ration = 1.5"),
+            "timing_ration",
+            "timing_ration",
+        ),
+        (
+            "negative metric tolerance",
+            with("timing_ratio = 1.5\nmetric_tolerance = -1e-5"),
+            "metric_tolerance = -1e-5",
+            "metric_tolerance",
+        ),
+        (
+            "timing ratio below 1",
+            with("metric_tolerance = 1e-5\ntiming_ratio = 0.8"),
+            "timing_ratio = 0.8",
+            "timing_ratio",
+        ),
+        (
+            "negative per-metric tolerance",
+            with("metric_tolerance = 1e-5\nmetrics = { train_loss = 1e-4, test_accuracy = -0.1 }"),
+            "metrics = {",
+            "test_accuracy",
+        ),
+        (
+            "timing column as a metric",
+            with("metric_tolerance = 1e-5\n\n[compare.metrics]\nupdate_seconds = 0.5"),
+            "update_seconds = 0.5",
+            "update_seconds",
+        ),
+    ];
+    check_all(&cases);
+}

@@ -4,6 +4,7 @@
 //! runner exp mnist            # run experiments/mnist.toml, write results/mnist/ and plots/mnist/
 //! runner plot mnist           # redraw plots/mnist/ from results/mnist/ without training
 //! runner paper fig4           # the suite experiments/suites/dladmm-kdd2019.toml, item fig4
+//! runner compare HEAD~3 results   # stored results of a revision against those on disk
 //! runner list                 # optimizers, datasets, experiments, suites
 //! ```
 
@@ -14,7 +15,7 @@ use clap::{Args, Parser, Subcommand};
 
 use harness::experiment::{self, Experiment};
 use harness::reduction::Reduction;
-use harness::{Layout, RunOptions, cells, claim, data, manifest, registry, shard, slurm, status, store};
+use harness::{Layout, RunOptions, cells, claim, compare, data, manifest, registry, shard, slurm, status, store};
 use reports::{bench, plots, report};
 
 /// Train MLPs with dlADMM and its competitors on the same data, measure them side by side,
@@ -70,6 +71,9 @@ enum Command {
     Slurm(slurm::SlurmArgs),
     /// Show which cells of an experiment are done, running (where), stale or pending.
     Status(status::StatusArgs),
+    /// Compare the cells stored in A and B (results directories or git revisions): metrics
+    /// against tolerances, timings as ratios; fails on a regression or a missing cell.
+    Compare(compare::CompareArgs),
     /// List optimizers, datasets and experiments.
     List,
     /// Speed measurements at the paper's sizes.
@@ -391,6 +395,7 @@ fn main() -> Result<()> {
             finish(&exp, &cells, &layout, args.band)
         }
         Command::Slurm(args) => slurm::run(&layout, &args),
+        Command::Compare(args) => compare::run(&layout, &args),
         Command::Status(args) => {
             let exp = Experiment::load(&layout.root, &args.name)?;
             let cells = cells::expand(&exp)?;
