@@ -2,6 +2,7 @@
 //! `a = relu(z)` for a hidden layer. Both optimizers start their auxiliary variables with
 //! it, and dlADMM's adaptive rule runs it over the training set after every iteration.
 
+use optim_core::simd;
 use rayon::prelude::*;
 
 use crate::blocks::{blocks, blocks_mut};
@@ -12,12 +13,17 @@ pub fn add_bias(out: &mut [f32], product: &[f32], b: &[f32], relu: bool) {
     (blocks_mut(out, rows), blocks(product, rows))
         .into_par_iter()
         .for_each(|(out, product)| {
-            for (oc, pc) in out.chunks_exact_mut(rows).zip(product.chunks_exact(rows)) {
-                for ((o, &p), &b) in oc.iter_mut().zip(pc).zip(b) {
-                    let v = p + b;
-                    *o = if relu { v.max(0.0) } else { v };
-                }
-            }
+            simd::dispatch(
+                #[inline(always)]
+                || {
+                    for (oc, pc) in out.chunks_exact_mut(rows).zip(product.chunks_exact(rows)) {
+                        for ((o, &p), &b) in oc.iter_mut().zip(pc).zip(b) {
+                            let v = p + b;
+                            *o = if relu { v.max(0.0) } else { v };
+                        }
+                    }
+                },
+            )
         });
 }
 
@@ -25,19 +31,35 @@ pub fn add_bias(out: &mut [f32], product: &[f32], b: &[f32], relu: bool) {
 pub fn add_bias_in_place(x: &mut [f32], b: &[f32], relu: bool) {
     let rows = b.len();
     blocks_mut(x, rows).for_each(|x| {
-        for xc in x.chunks_exact_mut(rows) {
-            for (x, &b) in xc.iter_mut().zip(b) {
-                let v = *x + b;
-                *x = if relu { v.max(0.0) } else { v };
-            }
-        }
+        simd::dispatch(
+            #[inline(always)]
+            || {
+                for xc in x.chunks_exact_mut(rows) {
+                    for (x, &b) in xc.iter_mut().zip(b) {
+                        let v = *x + b;
+                        *x = if relu { v.max(0.0) } else { v };
+                    }
+                }
+            },
+        )
     });
 }
+
+/// Entries per parallel task of [`relu_into`]: enough to amortise the task and the
+/// dispatch, small enough to spread over the threads.
+const RELU_CHUNK: usize = 1 << 14;
 
 /// `a <- relu(z)` entry by entry (any shape: `a` and `z` are read as flat storage).
 pub fn relu_into(a: &mut [f32], z: &[f32]) {
     assert_eq!(a.len(), z.len(), "lengths of a ReLU");
-    a.par_iter_mut().zip(z).for_each(|(a, &z)| *a = z.max(0.0));
+    a.par_chunks_mut(RELU_CHUNK)
+        .zip(z.par_chunks(RELU_CHUNK))
+        .for_each(|(a, z)| {
+            simd::dispatch(
+                #[inline(always)]
+                || a.iter_mut().zip(z).for_each(|(a, &z)| *a = z.max(0.0)),
+            )
+        });
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! `z >= 0` it is minimised at `max((gamma a + beta p) / (gamma + beta), 0)`, on `z <= 0`
 //! at `min(p, 0)`; the better of the two is kept, ties to the non-positive one.
 
+use optim_core::simd;
 use rayon::prelude::*;
 
 use crate::blocks::{blocks, blocks_mut};
@@ -18,7 +19,7 @@ use crate::ordered_sum::{non_finite_indicator, ordered_row_sums, ordered_sums};
 /// With `beta = gamma = 1` every operation is exact scaling or the same rounding as the
 /// unweighted form `(z - p)^2 + (a - relu(z))^2` with the candidate `0.5 (p + a)`, so
 /// dlADMM's update is this function at unit weights, bit for bit.
-#[inline]
+#[inline(always)]
 pub fn relu_prox(p: f32, a: f32, beta: f32, gamma: f32) -> f32 {
     let objective = |z: f32| {
         let r = a - z.max(0.0);
@@ -74,40 +75,45 @@ pub fn relu_prox_pass(
     let parts: Vec<(Vec<f64>, [f64; 4])> = (blocks_mut(z, rows), blocks(product, rows), blocks(a, rows))
         .into_par_iter()
         .map(|(z, product, a)| {
-            let mut sums = vec![0.0f64; rows];
-            let mut squares = vec![0.0f64; rows];
-            let (mut running, mut activation, mut bad_a, mut bad_p) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
-            for ((zc, mc), ac) in z
-                .chunks_exact_mut(rows)
-                .zip(product.chunks_exact(rows))
-                .zip(a.chunks_exact(rows))
-            {
-                for (((((z, &m), &a), &b), s), q) in zc
-                    .iter_mut()
-                    .zip(mc)
-                    .zip(ac)
-                    .zip(b)
-                    .zip(sums.iter_mut())
-                    .zip(squares.iter_mut())
-                {
-                    let p = m + b;
-                    let new = relu_prox(p, a, beta, gamma);
-                    *z = new;
-                    *s += f64::from(new - m);
-                    let d = f64::from(new - p);
-                    *q += d * d;
-                    running += d * d;
-                    let r = f64::from(a - new.max(0.0));
-                    activation += r * r;
-                    bad_a = bad_a.max(non_finite_indicator(a));
-                    bad_p = bad_p.max(non_finite_indicator(p));
-                }
-            }
-            let residual = match order {
-                SumOrder::Running => running,
-                SumOrder::ByRow => squares.iter().sum(),
-            };
-            (sums, [residual, activation, bad_a, bad_p])
+            simd::dispatch(
+                #[inline(always)]
+                || {
+                    let mut sums = vec![0.0f64; rows];
+                    let mut squares = vec![0.0f64; rows];
+                    let (mut running, mut activation, mut bad_a, mut bad_p) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+                    for ((zc, mc), ac) in z
+                        .chunks_exact_mut(rows)
+                        .zip(product.chunks_exact(rows))
+                        .zip(a.chunks_exact(rows))
+                    {
+                        for (((((z, &m), &a), &b), s), q) in zc
+                            .iter_mut()
+                            .zip(mc)
+                            .zip(ac)
+                            .zip(b)
+                            .zip(sums.iter_mut())
+                            .zip(squares.iter_mut())
+                        {
+                            let p = m + b;
+                            let new = relu_prox(p, a, beta, gamma);
+                            *z = new;
+                            *s += f64::from(new - m);
+                            let d = f64::from(new - p);
+                            *q += d * d;
+                            running += d * d;
+                            let r = f64::from(a - new.max(0.0));
+                            activation += r * r;
+                            bad_a = bad_a.max(non_finite_indicator(a));
+                            bad_p = bad_p.max(non_finite_indicator(p));
+                        }
+                    }
+                    let residual = match order {
+                        SumOrder::Running => running,
+                        SumOrder::ByRow => squares.iter().sum(),
+                    };
+                    (sums, [residual, activation, bad_a, bad_p])
+                },
+            )
         })
         .collect();
     let (sums, scalars): (Vec<Vec<f64>>, Vec<[f64; 4]>) = parts.into_iter().unzip();

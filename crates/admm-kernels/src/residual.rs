@@ -1,6 +1,7 @@
 //! The residual of a layer's linear constraint, `W a + b - z (- u / rho)`, from the carried
 //! product `m = W a`, in one parallel pass.
 
+use optim_core::simd;
 use rayon::prelude::*;
 
 use crate::blocks::{blocks, blocks_mut};
@@ -13,29 +14,39 @@ pub fn residual_into(out: &mut [f32], m: &[f32], b: &[f32], z: &[f32], dual: Opt
         None => (blocks_mut(out, rows), blocks(m, rows), blocks(z, rows))
             .into_par_iter()
             .for_each(|(o, m, z)| {
-                for ((oc, mc), zc) in o
-                    .chunks_exact_mut(rows)
-                    .zip(m.chunks_exact(rows))
-                    .zip(z.chunks_exact(rows))
-                {
-                    for (((o, &m), &z), &b) in oc.iter_mut().zip(mc).zip(zc).zip(b) {
-                        *o = m + b - z;
-                    }
-                }
+                simd::dispatch(
+                    #[inline(always)]
+                    || {
+                        for ((oc, mc), zc) in o
+                            .chunks_exact_mut(rows)
+                            .zip(m.chunks_exact(rows))
+                            .zip(z.chunks_exact(rows))
+                        {
+                            for (((o, &m), &z), &b) in oc.iter_mut().zip(mc).zip(zc).zip(b) {
+                                *o = m + b - z;
+                            }
+                        }
+                    },
+                )
             }),
         Some((u, inv_rho)) => (blocks_mut(out, rows), blocks(m, rows), blocks(z, rows), blocks(u, rows))
             .into_par_iter()
             .for_each(|(o, m, z, u)| {
-                for (((oc, mc), zc), uc) in o
-                    .chunks_exact_mut(rows)
-                    .zip(m.chunks_exact(rows))
-                    .zip(z.chunks_exact(rows))
-                    .zip(u.chunks_exact(rows))
-                {
-                    for ((((o, &m), &z), &u), &b) in oc.iter_mut().zip(mc).zip(zc).zip(uc).zip(b) {
-                        *o = m + b - z - u * inv_rho;
-                    }
-                }
+                simd::dispatch(
+                    #[inline(always)]
+                    || {
+                        for (((oc, mc), zc), uc) in o
+                            .chunks_exact_mut(rows)
+                            .zip(m.chunks_exact(rows))
+                            .zip(z.chunks_exact(rows))
+                            .zip(u.chunks_exact(rows))
+                        {
+                            for ((((o, &m), &z), &u), &b) in oc.iter_mut().zip(mc).zip(zc).zip(uc).zip(b) {
+                                *o = m + b - z - u * inv_rho;
+                            }
+                        }
+                    },
+                )
             }),
     }
 }
@@ -47,11 +58,16 @@ pub fn residual_in_place(m: &mut [f32], b: &[f32], z: &[f32]) {
     (blocks_mut(m, rows), blocks(z, rows))
         .into_par_iter()
         .for_each(|(m, z)| {
-            for (mc, zc) in m.chunks_exact_mut(rows).zip(z.chunks_exact(rows)) {
-                for ((m, &z), &b) in mc.iter_mut().zip(zc).zip(b) {
-                    *m = *m + b - z;
-                }
-            }
+            simd::dispatch(
+                #[inline(always)]
+                || {
+                    for (mc, zc) in m.chunks_exact_mut(rows).zip(z.chunks_exact(rows)) {
+                        for ((m, &z), &b) in mc.iter_mut().zip(zc).zip(b) {
+                            *m = *m + b - z;
+                        }
+                    }
+                },
+            )
         });
 }
 

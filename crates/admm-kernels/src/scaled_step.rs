@@ -1,5 +1,6 @@
 //! Gradient steps on large matrices, `x <- x - step * y`, in one parallel pass.
 
+use optim_core::simd;
 use rayon::prelude::*;
 
 use crate::blocks::{blocks, blocks_mut};
@@ -10,9 +11,14 @@ pub fn subtract_scaled(x: &mut [f32], y: &[f32], rows: usize, step: f32) {
     (blocks_mut(x, rows), blocks(y, rows))
         .into_par_iter()
         .for_each(|(x, y)| {
-            for (x, &y) in x.iter_mut().zip(y) {
-                *x -= step * y;
-            }
+            simd::dispatch(
+                #[inline(always)]
+                || {
+                    for (x, &y) in x.iter_mut().zip(y) {
+                        *x -= step * y;
+                    }
+                },
+            )
         });
 }
 
@@ -25,12 +31,17 @@ pub fn subtract_scaled_pair(x: (&mut [f32], &[f32], usize), w: (&mut [f32], &[f3
     (blocks_mut(x, rx), blocks(y, rx), blocks_mut(w, rw), blocks(v, rw))
         .into_par_iter()
         .for_each(|(x, y, w, v)| {
-            for (x, &y) in x.iter_mut().zip(y) {
-                *x -= step * y;
-            }
-            for (w, &v) in w.iter_mut().zip(v) {
-                *w -= step * v;
-            }
+            simd::dispatch(
+                #[inline(always)]
+                || {
+                    for (x, &y) in x.iter_mut().zip(y) {
+                        *x -= step * y;
+                    }
+                    for (w, &v) in w.iter_mut().zip(v) {
+                        *w -= step * v;
+                    }
+                },
+            )
         });
 }
 

@@ -14,6 +14,7 @@
 
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, ShapeBuilder};
 use optim_core::linalg::{gemm, gemm_sequential};
+use optim_core::simd;
 use optim_core::{OptimError, Result};
 use rayon::prelude::*;
 
@@ -44,6 +45,7 @@ pub(crate) struct AStep {
 ///
 /// Squares accumulate per row (f64), column after column: the inner loop runs over equally
 /// long slices and vectorises.
+#[inline(always)]
 fn activation_gradient_block(g: &mut [f32], a: &[f32], z: &[f32], rows: usize, nu: f32) -> f64 {
     let mut acc = vec![0.0f64; rows];
     for ((gc, ac), zc) in g
@@ -63,7 +65,12 @@ fn activation_gradient_block(g: &mut [f32], a: &[f32], z: &[f32], rows: usize, n
 fn add_activation_gradient(g: &mut [f32], a: &[f32], z: &[f32], rows: usize, nu: f32) -> f64 {
     let parts: Vec<f64> = (blocks_mut(g, rows), blocks(a, rows), blocks(z, rows))
         .into_par_iter()
-        .map(|(g, a, z)| activation_gradient_block(g, a, z, rows, nu))
+        .map(|(g, a, z)| {
+            simd::dispatch(
+                #[inline(always)]
+                || activation_gradient_block(g, a, z, rows, nu),
+            )
+        })
         .collect();
     ordered_sum(&parts)
 }
@@ -99,16 +106,21 @@ fn thin_gradient_and_product(
     )
         .into_par_iter()
         .map(|(g, r, a, z)| {
-            let cols = g.len() / rows;
-            let mut gv = ArrayViewMut2::from_shape((rows, cols).f(), g).expect("a block of whole columns");
-            let e = ArrayView2::from_shape((rows_next, cols).f(), &*r).expect("a block of whole columns");
-            gemm_sequential(0.0, &mut gv, penalty_next, &w_next.t(), &e);
-            let g = gv.into_slice_memory_order().expect("contiguous block");
-            let grad_sq = activation_gradient_block(g, a, z, rows, nu);
-            let gv = ArrayView2::from_shape((rows, cols).f(), &*g).expect("a block of whole columns");
-            let mut p = ArrayViewMut2::from_shape((rows_next, cols).f(), r).expect("a block of whole columns");
-            gemm_sequential(0.0, &mut p, 1.0, &w_next.view(), &gv);
-            (grad_sq, sum_of_squares(r))
+            simd::dispatch(
+                #[inline(always)]
+                || {
+                    let cols = g.len() / rows;
+                    let mut gv = ArrayViewMut2::from_shape((rows, cols).f(), g).expect("a block of whole columns");
+                    let e = ArrayView2::from_shape((rows_next, cols).f(), &*r).expect("a block of whole columns");
+                    gemm_sequential(0.0, &mut gv, penalty_next, &w_next.t(), &e);
+                    let g = gv.into_slice_memory_order().expect("contiguous block");
+                    let grad_sq = activation_gradient_block(g, a, z, rows, nu);
+                    let gv = ArrayView2::from_shape((rows, cols).f(), &*g).expect("a block of whole columns");
+                    let mut p = ArrayViewMut2::from_shape((rows_next, cols).f(), r).expect("a block of whole columns");
+                    gemm_sequential(0.0, &mut p, 1.0, &w_next.view(), &gv);
+                    (grad_sq, sum_of_squares(r))
+                },
+            )
         })
         .collect();
     let grad: Vec<f64> = parts.iter().map(|p| p.0).collect();
@@ -121,14 +133,19 @@ fn activation_residual(a: &[f32], z: &[f32], rows: usize) -> f64 {
     let parts: Vec<f64> = (blocks(a, rows), blocks(z, rows))
         .into_par_iter()
         .map(|(a, z)| {
-            let mut acc = vec![0.0f64; rows];
-            for (ac, zc) in a.chunks_exact(rows).zip(z.chunks_exact(rows)) {
-                for ((&a, &z), s) in ac.iter().zip(zc).zip(acc.iter_mut()) {
-                    let r = f64::from(a - z.max(0.0));
-                    *s += r * r;
-                }
-            }
-            acc.iter().sum()
+            simd::dispatch(
+                #[inline(always)]
+                || {
+                    let mut acc = vec![0.0f64; rows];
+                    for (ac, zc) in a.chunks_exact(rows).zip(z.chunks_exact(rows)) {
+                        for ((&a, &z), s) in ac.iter().zip(zc).zip(acc.iter_mut()) {
+                            let r = f64::from(a - z.max(0.0));
+                            *s += r * r;
+                        }
+                    }
+                    acc.iter().sum()
+                },
+            )
         })
         .collect();
     ordered_sum(&parts)
@@ -160,40 +177,45 @@ fn forward_update(
         .into_par_iter()
         .enumerate()
         .map(|(k, (a, g, z, m, p, zn))| {
-            let mut acc = vec![0.0f64; rows];
-            for ((ac, gc), zc) in a
-                .chunks_exact_mut(rows)
-                .zip(g.chunks_exact(rows))
-                .zip(z.chunks_exact(rows))
-            {
-                for (((a, &g), &z), s) in ac.iter_mut().zip(gc).zip(zc).zip(acc.iter_mut()) {
-                    *a -= step * g;
-                    let r = f64::from(*a - z.max(0.0));
-                    *s += r * r;
-                }
-            }
-            let shift = next.dual.map(|(u, inv_rho)| {
-                let start = k * block;
-                (&u[start..start + m.len()], inv_rho)
-            });
-            for (((mc, pc), zc), col) in m
-                .chunks_exact_mut(rows_next)
-                .zip(p.chunks_exact_mut(rows_next))
-                .zip(zn.chunks_exact(rows_next))
-                .zip(0..)
-            {
-                for (((m, p), &z), &b) in mc.iter_mut().zip(pc.iter_mut()).zip(zc).zip(next.b) {
-                    *m -= step * *p;
-                    *p = *m + b - z;
-                }
-                if let Some((u, inv_rho)) = shift {
-                    let uc = &u[col * rows_next..(col + 1) * rows_next];
-                    for (p, &u) in pc.iter_mut().zip(uc) {
-                        *p -= u * inv_rho;
+            simd::dispatch(
+                #[inline(always)]
+                || {
+                    let mut acc = vec![0.0f64; rows];
+                    for ((ac, gc), zc) in a
+                        .chunks_exact_mut(rows)
+                        .zip(g.chunks_exact(rows))
+                        .zip(z.chunks_exact(rows))
+                    {
+                        for (((a, &g), &z), s) in ac.iter_mut().zip(gc).zip(zc).zip(acc.iter_mut()) {
+                            *a -= step * g;
+                            let r = f64::from(*a - z.max(0.0));
+                            *s += r * r;
+                        }
                     }
-                }
-            }
-            acc.iter().sum()
+                    let shift = next.dual.map(|(u, inv_rho)| {
+                        let start = k * block;
+                        (&u[start..start + m.len()], inv_rho)
+                    });
+                    for (((mc, pc), zc), col) in m
+                        .chunks_exact_mut(rows_next)
+                        .zip(p.chunks_exact_mut(rows_next))
+                        .zip(zn.chunks_exact(rows_next))
+                        .zip(0..)
+                    {
+                        for (((m, p), &z), &b) in mc.iter_mut().zip(pc.iter_mut()).zip(zc).zip(next.b) {
+                            *m -= step * *p;
+                            *p = *m + b - z;
+                        }
+                        if let Some((u, inv_rho)) = shift {
+                            let uc = &u[col * rows_next..(col + 1) * rows_next];
+                            for (p, &u) in pc.iter_mut().zip(uc) {
+                                *p -= u * inv_rho;
+                            }
+                        }
+                    }
+                    acc.iter().sum()
+                },
+            )
         })
         .collect();
     ordered_sum(&parts)

@@ -6,6 +6,7 @@
 //! gradient would overshoot by the number of samples.
 
 use ndarray::Array1;
+use optim_core::simd;
 use optim_core::{OptimError, Result};
 use rayon::prelude::*;
 
@@ -39,25 +40,35 @@ pub(crate) fn update_b(
         None => (blocks(z, rows), blocks(m, rows))
             .into_par_iter()
             .map(|(z, m)| {
-                let mut sums = vec![0.0f64; rows];
-                for (zc, mc) in z.chunks_exact(rows).zip(m.chunks_exact(rows)) {
-                    for ((s, &z), &m) in sums.iter_mut().zip(zc).zip(mc) {
-                        *s += f64::from(z - m);
-                    }
-                }
-                sums
+                simd::dispatch(
+                    #[inline(always)]
+                    || {
+                        let mut sums = vec![0.0f64; rows];
+                        for (zc, mc) in z.chunks_exact(rows).zip(m.chunks_exact(rows)) {
+                            for ((s, &z), &m) in sums.iter_mut().zip(zc).zip(mc) {
+                                *s += f64::from(z - m);
+                            }
+                        }
+                        sums
+                    },
+                )
             })
             .collect(),
         Some((u, inv_rho)) => (blocks(z, rows), blocks(m, rows), blocks(u, rows))
             .into_par_iter()
             .map(|(z, m, u)| {
-                let mut sums = vec![0.0f64; rows];
-                for ((zc, mc), uc) in z.chunks_exact(rows).zip(m.chunks_exact(rows)).zip(u.chunks_exact(rows)) {
-                    for (((s, &z), &m), &u) in sums.iter_mut().zip(zc).zip(mc).zip(uc) {
-                        *s += f64::from(z - m + u * inv_rho);
-                    }
-                }
-                sums
+                simd::dispatch(
+                    #[inline(always)]
+                    || {
+                        let mut sums = vec![0.0f64; rows];
+                        for ((zc, mc), uc) in z.chunks_exact(rows).zip(m.chunks_exact(rows)).zip(u.chunks_exact(rows)) {
+                            for (((s, &z), &m), &u) in sums.iter_mut().zip(zc).zip(mc).zip(uc) {
+                                *s += f64::from(z - m + u * inv_rho);
+                            }
+                        }
+                        sums
+                    },
+                )
             })
             .collect(),
     };

@@ -1,6 +1,7 @@
 //! The dual update that ends an iteration, and the quantities the iteration reports:
 //! residuals, the augmented Lagrangian (docs/dladmm.md#residuals-and-objective) and the stationarity gap (docs/dladmm.md#convergence).
 
+use optim_core::simd;
 use optim_core::{OptimError, Result};
 use rayon::prelude::*;
 
@@ -31,28 +32,33 @@ pub(crate) fn dual_update(u: &mut [f32], z: &[f32], m: &[f32], b: &[f32], labels
     )
         .into_par_iter()
         .map(|(u, z, m, labels)| {
-            let mut sums = [0.0f64; 4];
-            for (((uc, zc), mc), &y) in u
-                .chunks_exact_mut(rows)
-                .zip(z.chunks_exact(rows))
-                .zip(m.chunks_exact(rows))
-                .zip(labels)
-            {
-                let y = y as usize;
-                let max = zc.iter().fold(f32::NEG_INFINITY, |a, &v| a.max(v));
-                let sum: f32 = zc.iter().map(|&v| (v - max).exp()).sum();
-                sums[0] += f64::from(max + sum.ln() - zc[y]);
-                for (i, (((u, &z), &m), &b)) in uc.iter_mut().zip(zc).zip(mc).zip(b).enumerate() {
-                    let r = z - m - b;
-                    *u += rho32 * r;
-                    sums[1] += f64::from(r) * f64::from(r);
-                    sums[2] += f64::from(*u) * f64::from(r);
-                    let p = (z - max).exp() / sum - if i == y { 1.0 } else { 0.0 };
-                    let s = f64::from(p + *u);
-                    sums[3] += s * s;
-                }
-            }
-            sums
+            simd::dispatch(
+                #[inline(always)]
+                || {
+                    let mut sums = [0.0f64; 4];
+                    for (((uc, zc), mc), &y) in u
+                        .chunks_exact_mut(rows)
+                        .zip(z.chunks_exact(rows))
+                        .zip(m.chunks_exact(rows))
+                        .zip(labels)
+                    {
+                        let y = y as usize;
+                        let max = zc.iter().fold(f32::NEG_INFINITY, |a, &v| a.max(v));
+                        let sum: f32 = zc.iter().map(|&v| (v - max).exp()).sum();
+                        sums[0] += f64::from(max + sum.ln() - zc[y]);
+                        for (i, (((u, &z), &m), &b)) in uc.iter_mut().zip(zc).zip(mc).zip(b).enumerate() {
+                            let r = z - m - b;
+                            *u += rho32 * r;
+                            sums[1] += f64::from(r) * f64::from(r);
+                            sums[2] += f64::from(*u) * f64::from(r);
+                            let p = (z - max).exp() / sum - if i == y { 1.0 } else { 0.0 };
+                            let s = f64::from(p + *u);
+                            sums[3] += s * s;
+                        }
+                    }
+                    sums
+                },
+            )
         })
         .collect();
     let total = ordered_sums(&parts);

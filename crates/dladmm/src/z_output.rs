@@ -17,6 +17,7 @@
 use admm_kernels::{
     Fista, FistaBuffers, FistaOutcome, ReturnPoint, StopRule, blocks, blocks_mut, softmax_quadratic_pass,
 };
+use optim_core::simd;
 use optim_core::{OptimError, Result};
 use rayon::prelude::*;
 
@@ -67,15 +68,20 @@ pub(crate) fn output_target(c: &mut [f32], m: &[f32], b: &[f32], u: &[f32], inv_
     (blocks_mut(c, rows), blocks(m, rows), blocks(u, rows))
         .into_par_iter()
         .for_each(|(c, m, u)| {
-            for ((cc, mc), uc) in c
-                .chunks_exact_mut(rows)
-                .zip(m.chunks_exact(rows))
-                .zip(u.chunks_exact(rows))
-            {
-                for (((c, &m), &u), &b) in cc.iter_mut().zip(mc).zip(uc).zip(b) {
-                    *c = m + b - u * inv_rho;
-                }
-            }
+            simd::dispatch(
+                #[inline(always)]
+                || {
+                    for ((cc, mc), uc) in c
+                        .chunks_exact_mut(rows)
+                        .zip(m.chunks_exact(rows))
+                        .zip(u.chunks_exact(rows))
+                    {
+                        for (((c, &m), &u), &b) in cc.iter_mut().zip(mc).zip(uc).zip(b) {
+                            *c = m + b - u * inv_rho;
+                        }
+                    }
+                },
+            )
         });
 }
 
