@@ -37,12 +37,15 @@ pub mod reference;
 pub mod registry;
 pub mod replay;
 pub mod results;
+pub mod scoring;
+pub mod search;
 pub mod shard;
 pub mod share;
 pub mod slurm;
 pub mod status;
 pub mod store;
 pub mod suite;
+pub mod validation;
 
 use std::path::{Path, PathBuf};
 

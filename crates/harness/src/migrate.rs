@@ -223,6 +223,7 @@ mod tests {
             train_samples: Some(100),
             test_samples: None,
             synthetic: None,
+            validation: None,
         };
         let network: NetworkSpec = serde_json::from_value(serde_json::json!({
             "hidden": [8], "init": {"kind": "normal", "std": 0.1}

@@ -86,6 +86,7 @@ fn adam_epoch(args: AdamEpochArgs, threads: usize) -> Result<()> {
         train_samples: args.samples,
         test_samples: None,
         synthetic: None,
+        validation: None,
     };
     let data = DataCache::new(args.data_dir).get(&spec)?;
     let train = &data.train;

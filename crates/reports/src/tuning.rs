@@ -42,25 +42,26 @@ pub fn chosen<'a>(results: &'a [CellResult], metric: &str, goal: Goal) -> BTreeM
 
 /// The section of one experiment with a `[tuning]` rule.
 pub fn tuning_section(draft: &ItemReport<'_>, exp: &Experiment, results: &[CellResult]) -> Result<String> {
-    let Some(tuning) = &exp.file.tuning else {
+    if exp.file.tuning.is_none() {
         return Ok(String::new());
-    };
+    }
+    let (metric, goal) = exp.selection();
     let mut md = format!(
         "## Tuned configurations\n\n{} (`experiments/{}.toml`). Each entry's grid point with the {} final `{}` is chosen; every point is one full run.\n\n",
         exp.file.description,
         exp.name.trim_end_matches(&draft.reduction.suffix()),
-        if tuning.goal == Goal::Min { "lowest" } else { "highest" },
-        tuning.metric
+        if goal == Goal::Min { "lowest" } else { "highest" },
+        metric
     );
     if results.is_empty() {
         md.push_str("No results yet: run the item without `--no-run`.\n\n");
         return Ok(md);
     }
-    let chosen = chosen(results, &tuning.metric, tuning.goal);
+    let chosen = chosen(results, &metric, goal);
     let _ = writeln!(
         md,
         "| configuration | iterations | final {} | final train accuracy | final test accuracy | chosen |\n|---|---|---|---|---|---|",
-        tuning.metric
+        metric
     );
     for r in results {
         let is_chosen = chosen.get(&r.cell.entry).is_some_and(|c| std::ptr::eq(*c, r));
@@ -71,7 +72,7 @@ pub fn tuning_section(draft: &ItemReport<'_>, exp: &Experiment, results: &[CellR
             r.cell.optimizer_label,
             iterations.map_or("-".into(), |e| format!("{e}")),
             // Scientific: tuned losses differ in their exponent, not in three decimals.
-            last_finite(r, &tuning.metric).map_or("-".into(), |v| format!("{v:.1e}")),
+            last_finite(r, &metric).map_or("-".into(), |v| format!("{v:.1e}")),
             fmt(last_finite(r, "train_accuracy")),
             fmt(last_finite(r, "test_accuracy")),
             if is_chosen { "yes" } else { "" }
