@@ -119,9 +119,12 @@ fn grid_points<'a>(axes: &[(&'a String, &'a Vec<toml::Value>)]) -> Vec<Vec<(&'a 
         .collect()
 }
 
+/// Hyper-parameter values of one configuration, by key.
+type Values = Vec<(String, toml::Value)>;
+
 /// The configurations of an entry: its search's trials (with their index), else its grid's
 /// points.
-fn entry_points(entry: &crate::experiment::OptimizerEntry) -> Vec<(Option<usize>, Vec<(String, toml::Value)>)> {
+fn entry_points(entry: &crate::experiment::OptimizerEntry) -> Vec<(Option<usize>, Values)> {
     if let Some(search) = &entry.search {
         return search
             .trials()

@@ -34,7 +34,8 @@ pub struct ExperimentFile {
     /// last (default 1: every iteration). Evaluation is never timed, but costs wall time.
     #[serde(default = "one")]
     pub eval_every: usize,
-    /// Test-accuracy targets for time-to-target statistics.
+    /// Accuracy targets for time-to-target statistics: on the validation split when there is
+    /// one, else on the test set.
     #[serde(default)]
     pub targets: Vec<f64>,
     /// The data.

@@ -114,7 +114,7 @@ fn distribution(key: &str, value: &toml::Value) -> Result<Distribution, SearchEr
     let [lo, hi] = reals[..] else {
         return Err(pair("numbers"));
     };
-    if args.len() != 2 || !(lo < hi) || !lo.is_finite() || !hi.is_finite() {
+    if args.len() != 2 || !lo.is_finite() || !hi.is_finite() || lo >= hi {
         return Err(pair("finite numbers"));
     }
     match kind.as_str() {
