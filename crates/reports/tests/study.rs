@@ -169,3 +169,55 @@ fn study_report_has_every_section_with_consistent_numbers() {
     let summary = std::fs::read_to_string(layout.results.join("t/summary.md")).unwrap();
     assert!(summary.contains("to val 0.5"), "{summary}");
 }
+
+#[test]
+fn suite_item_scores_its_experiments_as_workloads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = Layout::at(tmp.path());
+    std::fs::create_dir_all(tmp.path().join("experiments/suites")).unwrap();
+    let one = TEXT.replace("[scoring]\nreference = \"SGD\"\ntarget = 0.4\n", "");
+    let other = one
+        .replace("separation = 1.0", "separation = 2.0")
+        .replace("budget = 3", "budget = 2");
+    std::fs::write(tmp.path().join("experiments/blobs-a.toml"), &one).unwrap();
+    std::fs::write(tmp.path().join("experiments/blobs-b.toml"), &other).unwrap();
+    std::fs::write(
+        tmp.path().join("experiments/suites/s.toml"),
+        r#"
+title = "Scored suite"
+dir = "s"
+
+[[items]]
+name = "scored"
+experiments = ["blobs-a", "blobs-b"]
+scoring = { reference = "SGD", targets = { blobs-a = 0.4, blobs-b = 0.5 } }
+"#,
+    )
+    .unwrap();
+    let suite = harness::suite::Suite::load(tmp.path(), "s").unwrap();
+    let run = reports::suite::SuiteRun {
+        layout: &layout,
+        reduction: harness::reduction::Reduction::default(),
+        no_run: false,
+        data_dir: None,
+        threads: Some(1),
+    };
+    let items: Vec<_> = suite.file.items.iter().collect();
+    reports::suite::run_suite(&suite, &items, &run).unwrap();
+    let md = std::fs::read_to_string(layout.results.join("s/scored.md")).unwrap();
+    assert!(md.contains("## Scores over the item's workloads"), "{md}");
+    // One column per experiment, each with its own target.
+    assert!(
+        md.contains("blobs-a: s to val_accuracy >= 0.4") && md.contains("blobs-b: s to val_accuracy >= 0.5"),
+        "{md}"
+    );
+    let sgd = row(&md, "### AlgoPerf scores", "SGD");
+    assert_eq!(sgd.len(), 5, "{sgd:?}");
+    assert_eq!(sgd[4], "1 (reference)");
+    // The comparison pools 3 seeds of 2 workloads.
+    assert_eq!(row(&md, "### Robust comparison", "Adam")[1], "6");
+    assert_eq!(row(&md, "#### Against the reference, SGD", "Adam")[5], "6");
+    assert!(layout.plots.join("s/scored-study-algoperf-profiles.png").is_file());
+    // Each experiment's own study is written and linked.
+    assert!(md.contains("(blobs-a/study.md)") && layout.results.join("s/blobs-a/study.md").is_file());
+}

@@ -30,6 +30,8 @@ pub struct Figures<'a> {
     pub link_dir: String,
     /// The second line of every chart.
     pub subtitle: String,
+    /// Leads every chart's file name (a suite item's name), so that charts never collide.
+    pub prefix: String,
     /// Every chart written (stems).
     pub written: RefCell<Vec<PathBuf>>,
 }
@@ -47,7 +49,7 @@ impl Figures<'_> {
                 }
             })
             .collect();
-        let file = format!("study-{}", slug.trim_matches('-'));
+        let file = format!("{}study-{}", self.prefix, slug.trim_matches('-'));
         let stem = self.out.join(&file);
         chart.save(&stem)?;
         self.written.borrow_mut().push(stem);
@@ -135,6 +137,125 @@ fn choices(exp: &Experiment, workloads: &[Workload<'_>], column: &str, choice: G
     md
 }
 
+/// Each entry's chosen trial on every workload, `selections[w]` the metric and goal of
+/// workload `w`'s choice; entries in first-seen order.
+pub fn choose<'w, 'a>(workloads: &'w [Workload<'a>], selections: &[(String, Goal)]) -> comparison::Chosen<'w, 'a> {
+    let mut labels: Vec<String> = Vec::new();
+    for e in workloads.iter().flat_map(|w| &w.entries) {
+        if !labels.contains(&e.label) {
+            labels.push(e.label.clone());
+        }
+    }
+    labels
+        .into_iter()
+        .map(|label| {
+            let per_workload = workloads
+                .iter()
+                .zip(selections)
+                .map(|(w, (column, choice))| {
+                    w.entries
+                        .iter()
+                        .find(|e| e.label == label)?
+                        .chosen(column, goal(*choice))
+                })
+                .collect();
+            (label, per_workload)
+        })
+        .collect()
+}
+
+/// What a suite item's scores are drawn from and where they go.
+pub struct SuiteScores<'a> {
+    /// The item's experiments (reduced names) with their results.
+    pub loaded: &'a [crate::suite::Loaded],
+    /// The item's scoring rule.
+    pub scoring: &'a harness::scoring::SuiteScoring,
+    /// Suffix of the reduced run's experiment names ("" for the full setting).
+    pub suffix: String,
+    /// Directory of the report (charts are linked relative to it).
+    pub dir: &'a Path,
+    /// Where the charts go.
+    pub out: &'a Path,
+    /// Second line of every chart.
+    pub subtitle: String,
+    /// Leads the charts' file names (the item and the reduction).
+    pub prefix: String,
+}
+
+/// The scores of a suite item over its experiments (each a workload, or several with a
+/// `[grid]`): AlgoPerf scores and the robust comparison of the configurations each experiment
+/// chose on its validation split, with the charts' stems.
+pub fn suite_section(item: &SuiteScores<'_>, opts: &bootstrap::Options) -> Result<(String, Vec<PathBuf>)> {
+    let figures = Figures {
+        out: item.out,
+        link_dir: crate::relative_path(item.dir, item.out),
+        subtitle: item.subtitle.clone(),
+        prefix: item.prefix.clone(),
+        written: RefCell::new(Vec::new()),
+    };
+    let (mut workloads, mut rules, mut selections) = (Vec::new(), Vec::new(), Vec::new());
+    let mut md = String::from("### Choices made on validation data\n\n");
+    for (exp, _, results) in item.loaded {
+        anyhow::ensure!(
+            exp.has_validation(),
+            "{}: a scored experiment needs a validation split (`validation = {{ size = N }}` in [dataset])",
+            exp.path.display()
+        );
+        let name = exp.name.strip_suffix(item.suffix.as_str()).unwrap_or(&exp.name);
+        let rule = item
+            .scoring
+            .for_experiment(name)
+            .ok_or_else(|| anyhow::anyhow!("the item's scoring has no target for experiment `{name}`"))?;
+        let (column, choice) = exp.selection();
+        let _ = writeln!(
+            md,
+            "- {}: each entry's configuration with the {} final `{column}` (mean over seeds), on its validation \
+             split; target `{}` {} {}.",
+            exp.name,
+            if choice == Goal::Min { "lowest" } else { "highest" },
+            rule.metric(),
+            if rule.goal() == Goal::Max { ">=" } else { "<=" },
+            rule.target
+        );
+        for w in arrange(&exp.name, results) {
+            rules.push(rule.clone());
+            selections.push((column.clone(), choice));
+            workloads.push(w);
+        }
+    }
+    if workloads.is_empty() {
+        return Ok((String::new(), Vec::new()));
+    }
+    md.push('\n');
+    md.push_str(&demote(&scores::section(&workloads, &rules, &figures)?));
+    let chosen = choose(&workloads, &selections);
+    md.push_str(&demote(&comparison::section(
+        &workloads,
+        &chosen,
+        Some(&item.scoring.reference),
+        opts,
+    )?));
+    Ok((
+        format!("## Scores over the item's workloads\n\n{md}"),
+        figures.written.into_inner(),
+    ))
+}
+
+/// Markdown headings one level down: a section of a suite item's report.
+fn demote(md: &str) -> String {
+    md.lines()
+        .map(|l| {
+            if l.starts_with('#') {
+                format!("#{l}")
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
 fn describe(d: &harness::search::Distribution) -> String {
     use harness::search::Distribution::*;
     match d {
@@ -167,6 +288,7 @@ pub fn write(
         out,
         link_dir: crate::relative_path(dir, out),
         subtitle: exp.file.description.clone(),
+        prefix: String::new(),
         written: RefCell::new(Vec::new()),
     };
     let (column, choice) = exp.selection();
@@ -186,31 +308,13 @@ pub fn write(
         md.push_str(&sensitivity::section(&workloads, &searches, &column, &figures)?);
     }
     if let Some(scoring) = &exp.file.scoring {
-        md.push_str(&scores::section(&workloads, scoring, &figures)?);
+        md.push_str(&scores::section(
+            &workloads,
+            &vec![scoring.clone(); workloads.len()],
+            &figures,
+        )?);
     }
-    let chosen: comparison::Chosen<'_, '_> = {
-        let mut labels: Vec<String> = Vec::new();
-        for e in workloads.iter().flat_map(|w| &w.entries) {
-            if !labels.contains(&e.label) {
-                labels.push(e.label.clone());
-            }
-        }
-        labels
-            .into_iter()
-            .map(|label| {
-                let per_workload = workloads
-                    .iter()
-                    .map(|w| {
-                        w.entries
-                            .iter()
-                            .find(|e| e.label == label)?
-                            .chosen(&column, goal(choice))
-                    })
-                    .collect();
-                (label, per_workload)
-            })
-            .collect()
-    };
+    let chosen = choose(&workloads, &vec![(column.clone(), choice); workloads.len()]);
     let reference = exp.file.scoring.as_ref().map(|s| s.reference.as_str());
     md.push_str(&comparison::section(&workloads, &chosen, reference, opts)?);
     harness::store::write_atomic(&dir.join("study.md"), |w| Ok(w.write_all(md.as_bytes())?))?;

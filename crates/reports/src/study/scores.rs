@@ -51,8 +51,24 @@ fn seconds(t: f64) -> String {
     if t.is_finite() { format!("{t:.2}") } else { "inf".into() }
 }
 
-/// The section: times, scores, speed-ups and the performance profiles.
-pub fn section(workloads: &[Workload<'_>], scoring: &ScoringSpec, figures: &Figures<'_>) -> Result<String> {
+fn op(scoring: &ScoringSpec) -> &'static str {
+    if scoring.goal() == harness::experiment::Goal::Max {
+        ">="
+    } else {
+        "<="
+    }
+}
+
+/// The section: times, scores, speed-ups and the performance profiles. `scoring[w]` is
+/// workload `w`'s rule (its target); all name the same reference.
+pub fn section(workloads: &[Workload<'_>], scoring: &[ScoringSpec], figures: &Figures<'_>) -> Result<String> {
+    anyhow::ensure!(
+        scoring.len() == workloads.len() && !scoring.is_empty(),
+        "one scoring rule per workload is needed ({} rules, {} workloads)",
+        scoring.len(),
+        workloads.len()
+    );
+    let reference_label = &scoring[0].reference;
     let mut labels: Vec<String> = Vec::new();
     for e in workloads.iter().flat_map(|w| &w.entries) {
         if !labels.contains(&e.label) {
@@ -64,34 +80,26 @@ pub fn section(workloads: &[Workload<'_>], scoring: &ScoringSpec, figures: &Figu
     for (j, w) in workloads.iter().enumerate() {
         for e in &w.entries {
             let i = labels.iter().position(|l| *l == e.label).expect("listed");
-            times[i][j] = entry_time(e, scoring)?;
+            times[i][j] = entry_time(e, &scoring[j])?;
         }
     }
-    let op = if scoring.goal() == harness::experiment::Goal::Max {
-        ">="
-    } else {
-        "<="
-    };
     let mut md = format!(
         "## AlgoPerf scores\n\n\
-         Time to target: update seconds (evaluation excluded) until `{} {op} {}` on the validation split; under \
+         Time to target: update seconds (evaluation excluded) until the workload's validation target (in each column's heading); under \
          external tuning each seed is one study of all an entry's trials, the study's time is its fastest trial's \
          and the entry's the median over studies (inf: missed). Benchmark score: the area under the performance \
          profile for ratios 1 to {R_MAX}, normalised to [0, 1]. Speed-up: geometric mean over the workloads both \
-         reached of the reference's time over the entry's; reference: {}.\n\n",
-        scoring.metric(),
-        scoring.target,
-        scoring.reference
+         reached of the reference's time over the entry's; reference: {reference_label}.\n\n"
     );
     md.push_str("| entry |");
-    for w in workloads {
-        let _ = write!(md, " time to target, {} (s) |", w.name);
+    for (w, s) in workloads.iter().zip(scoring) {
+        let _ = write!(md, " {}: s to {} {} {} |", w.name, s.metric(), op(s), s.target);
     }
     md.push_str(" benchmark score | speed-up over the reference (workloads) |\n|---|");
     md.push_str(&"---|".repeat(workloads.len() + 2));
     md.push('\n');
     let ratios = performance_ratios(&times)?;
-    let reference = labels.iter().position(|l| *l == scoring.reference);
+    let reference = labels.iter().position(|l| l == reference_label);
     for (i, label) in labels.iter().enumerate() {
         let _ = write!(md, "| {label} |");
         for t in &times[i] {
@@ -129,9 +137,8 @@ pub fn section(workloads: &[Workload<'_>], scoring: &ScoringSpec, figures: &Figu
         .collect();
     let chart = Chart {
         title: format!(
-            "Performance profiles: time to {} {op} {} on validation",
-            scoring.metric(),
-            scoring.target
+            "Performance profiles: time to the validation target ({})",
+            scoring[0].metric()
         ),
         subtitle: Some(format!("{}; {} workload(s)", figures.subtitle, workloads.len())),
         x_label: "tau: time relative to the fastest optimizer".into(),
