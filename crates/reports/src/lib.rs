@@ -6,8 +6,9 @@
 //! ([`summary`]), charts drawn without system fonts ([`chart`]), one plot per metric
 //! ([`plots`]), timing and performance profiles ([`profiles`]), the single-page HTML report
 //! ([`report`]), comparisons with published values ([`reference`]), tuning tables
-//! ([`tuning`]), a suite's reports ([`suite`]) and speed
-//! measurements ([`bench`]).
+//! ([`tuning`]), the study of an experiment tuned on validation data (search budgets,
+//! sensitivity, AlgoPerf scores, robust comparisons: [`study`]), a suite's reports ([`suite`])
+//! and speed measurements ([`bench`]).
 //!
 //! ```no_run
 //! use harness::{Layout, cells, experiment::Experiment};
