@@ -40,6 +40,10 @@ pub struct Cell {
     pub seed: u64,
     /// Hash of the configuration without the seed, shared by the seeds of one configuration.
     pub config_key: String,
+    /// Index of the random-search trial this configuration is (its entry's `search`), whose
+    /// drawn values are in `params`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trial: Option<usize>,
 }
 
 /// What defines a cell's results: everything that changes the numbers, nothing else
@@ -115,6 +119,27 @@ fn grid_points<'a>(axes: &[(&'a String, &'a Vec<toml::Value>)]) -> Vec<Vec<(&'a 
         .collect()
 }
 
+/// Hyper-parameter values of one configuration, by key.
+type Values = Vec<(String, toml::Value)>;
+
+/// The configurations of an entry: its search's trials (with their index), else its grid's
+/// points.
+fn entry_points(entry: &crate::experiment::OptimizerEntry) -> Vec<(Option<usize>, Values)> {
+    if let Some(search) = &entry.search {
+        return search
+            .trials()
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| (Some(i), t))
+            .collect();
+    }
+    let axes: Vec<(&String, &Vec<toml::Value>)> = entry.grid.iter().collect();
+    grid_points(&axes)
+        .into_iter()
+        .map(|point| (None, point.into_iter().map(|(k, v)| (k.clone(), v.clone())).collect()))
+        .collect()
+}
+
 /// `spec` with its field `field` replaced by `value`, type-checked by deserialization.
 fn with_field<T: Serialize + DeserializeOwned>(spec: &T, field: &str, value: &toml::Value) -> Result<T> {
     let mut json = serde_json::to_value(spec)?;
@@ -177,18 +202,20 @@ pub fn expand(exp: &Experiment) -> Result<Vec<Cell>> {
             .collect();
         for entry in &exp.optimizers {
             let reg = registry::find(&entry.name).map_err(|e| exp.key_error(&entry.span, "name", &e.to_string()))?;
-            let axes: Vec<(&String, &Vec<toml::Value>)> = entry.grid.iter().collect();
-            for point in grid_points(&axes) {
+            for (trial, point) in entry_points(entry) {
                 let mut params = entry.params.clone();
                 for (key, value) in &point {
-                    params.insert((*key).clone(), (*value).clone());
+                    params.insert(key.clone(), value.clone());
                 }
                 let built = (reg.build)(&params).map_err(|e| {
                     let key = e.key.as_deref().unwrap_or("name");
                     exp.key_error(&entry.span, key, &format!("in optimizer `{}`: {e}", entry.name))
                 })?;
                 let base = entry.label.clone().unwrap_or_else(|| entry.name.clone());
-                let varied: Vec<String> = point.iter().map(|(k, v)| format!("{k}={}", format_value(v))).collect();
+                let mut varied: Vec<String> = point.iter().map(|(k, v)| format!("{k}={}", format_value(v))).collect();
+                if let Some(t) = trial {
+                    varied.insert(0, format!("trial {}", t + 1));
+                }
                 let optimizer_label = if varied.is_empty() {
                     base.clone()
                 } else {
@@ -217,6 +244,7 @@ pub fn expand(exp: &Experiment) -> Result<Vec<Cell>> {
                         iterations: entry.iterations.unwrap_or(exp.file.iterations),
                         seed_index,
                         seed,
+                        trial,
                     });
                 }
             }
@@ -225,8 +253,13 @@ pub fn expand(exp: &Experiment) -> Result<Vec<Cell>> {
     let mut seen = std::collections::HashSet::new();
     for c in &cells {
         if !seen.insert(&c.id) {
+            let fix = if c.trial.is_some() {
+                "two search trials drew the same values; change `seed` of the entry's `search` or widen its space"
+            } else {
+                "remove the duplicate"
+            };
             return Err(anyhow!(
-                "{}: two cells have the same configuration ({}); remove the duplicate",
+                "{}: two cells have the same configuration ({}); {fix}",
                 exp.path.display(),
                 c.label
             ));
@@ -315,5 +348,55 @@ grid = { eps = [1e-8, 1e-6] }
         let text = format!("{BASE}\n[grid]\n\"network.hidden\" = [\"wide\"]\n");
         let msg = expand(&exp(&text)).unwrap_err().to_string();
         assert!(msg.contains("network.hidden") && msg.contains("t.toml:"), "{msg}");
+    }
+
+    #[test]
+    fn search_trials_become_cells_with_their_values() {
+        let text = BASE.replace(
+            "grid = { eps = [1e-8, 1e-6] }",
+            "search = { budget = 5, seed = 2, eps = { log_uniform = [1e-9, 1e-6] } }",
+        );
+        let cells = expand(&exp(&text)).unwrap();
+        assert_eq!(cells.len(), 10, "5 trials x 2 seeds");
+        assert_eq!(
+            cells.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
+            expand(&exp(&text))
+                .unwrap()
+                .iter()
+                .map(|c| c.id.clone())
+                .collect::<Vec<_>>()
+        );
+        for c in &cells {
+            let eps = c.params["eps"].as_float().unwrap();
+            assert!((1e-9..=1e-6).contains(&eps));
+            // The drawn value is what resolves, runs and names the configuration.
+            assert_eq!(c.resolved["eps"].as_f64(), Some(eps));
+            assert!(
+                c.optimizer_label
+                    .contains(&format!("trial {} eps={eps}", c.trial.unwrap() + 1)),
+                "{}",
+                c.optimizer_label
+            );
+            assert_eq!(c.entry, "adam");
+        }
+        let trials: std::collections::BTreeSet<usize> = cells.iter().filter_map(|c| c.trial).collect();
+        assert_eq!(trials.len(), 5);
+        assert_eq!(cells[0].config_key, cells[1].config_key);
+        assert_ne!(cells[0].config_key, cells[2].config_key);
+        // Another search seed draws other trials.
+        let other = expand(&exp(&text.replace("seed = 2", "seed = 3"))).unwrap();
+        assert_ne!(cells[0].id, other[0].id);
+    }
+
+    #[test]
+    fn validation_split_changes_identity_only_when_present() {
+        let plain = expand(&exp(BASE)).unwrap();
+        let split = BASE.replace("separation = 1.0 }", "separation = 1.0 }\nvalidation = { size = 10 }");
+        let with_split = expand(&exp(&split)).unwrap();
+        assert_ne!(plain[0].id, with_split[0].id);
+        let json = serde_json::to_value(&plain[0]).unwrap();
+        assert!(json["dataset"].get("validation").is_none() && json.get("trial").is_none());
+        let other_seed = expand(&exp(&split.replace("size = 10 }", "size = 10, seed = 1 }"))).unwrap();
+        assert_ne!(with_split[0].id, other_seed[0].id);
     }
 }

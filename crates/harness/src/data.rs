@@ -28,6 +28,10 @@ pub struct LoadedData {
     pub test: Dataset,
     /// File checksums (empty for synthetic data).
     pub checksums: Vec<FileChecksum>,
+    /// The validation split carved from the training data, when the spec asks for one.
+    pub validation: Option<Dataset>,
+    /// SHA-256 of the validation split's original indices, for provenance.
+    pub validation_sha256: Option<String>,
 }
 
 /// One source file and its SHA-256.
@@ -77,6 +81,8 @@ impl DataCache {
                     train,
                     test,
                     checksums: Vec::new(),
+                    validation: None,
+                    validation_sha256: None,
                 }
             }
             None => {
@@ -93,9 +99,19 @@ impl DataCache {
                             sha256: f.sha256.clone(),
                         })
                         .collect(),
+                    validation: None,
+                    validation_sha256: None,
                 }
             }
         };
+        // Carved before `train_samples` applies: the first n samples that train are the
+        // first n of those not held out, so a split never shrinks the training set asked for.
+        if let Some(v) = &spec.validation {
+            let carved = crate::validation::carve(&data.train, v)?;
+            data.validation_sha256 = Some(carved.indices_sha256());
+            data.validation = Some(carved.validation);
+            data.train = carved.train;
+        }
         if let Some(n) = spec.train_samples {
             data.train = data
                 .train

@@ -74,6 +74,16 @@ struct CellRecord<'a> {
     checkpoint_every: usize,
     widths: Vec<usize>,
     provenance: Provenance,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    validation: Option<ValidationRecord<'a>>,
+}
+
+/// The validation split a cell's choices read: its spec, size and which samples it holds.
+#[derive(Serialize)]
+struct ValidationRecord<'a> {
+    spec: &'a crate::validation::ValidationSpec,
+    samples: usize,
+    indices_sha256: &'a str,
 }
 
 /// The layer widths of `cell` on `data`: input, hidden, classes.
@@ -121,12 +131,23 @@ pub fn run_cell(
             checkpoint_every: exp.file.checkpoint_every,
             widths: widths.clone(),
             provenance: Provenance::collect(&opts.root, threads, data.checksums.clone()),
+            validation: cell
+                .dataset
+                .validation
+                .as_ref()
+                .zip(data.validation.as_ref())
+                .map(|(spec, v)| ValidationRecord {
+                    spec,
+                    samples: v.len(),
+                    indices_sha256: data.validation_sha256.as_deref().unwrap_or_default(),
+                }),
         };
         write_json(&dir.config(), &record)?;
     }
     std::fs::remove_file(dir.status_path()).ok();
-    let header = MetricsWriter::header(&optimizer.diagnostic_names());
+    let header = MetricsWriter::header_with(&optimizer.diagnostic_names(), data.validation.is_some());
     let mut metrics = MetricsWriter::open(dir.metrics(), &header, progress.next_iteration)?;
+    metrics.validation = data.validation.as_ref();
     let mut checkpointer = checkpointing.observer(wall);
     let prefix = format!("{} seed {}", cell.label, cell.seed_index);
     let mut reporter = ProgressReporter::new(multi, prefix, progress.next_iteration, iterations);

@@ -34,7 +34,8 @@ pub struct ExperimentFile {
     /// last (default 1: every iteration). Evaluation is never timed, but costs wall time.
     #[serde(default = "one")]
     pub eval_every: usize,
-    /// Test-accuracy targets for time-to-target statistics.
+    /// Accuracy targets for time-to-target statistics: on the validation split when there is
+    /// one, else on the test set.
     #[serde(default)]
     pub targets: Vec<f64>,
     /// The data.
@@ -56,15 +57,19 @@ pub struct ExperimentFile {
     /// Tolerances of `runner compare` for this experiment's cells ([`crate::compare`]).
     #[serde(default)]
     pub compare: Option<toml::Spanned<crate::compare::CompareSpec>>,
+    /// AlgoPerf-style scores against a reference optimizer ([`crate::scoring`]).
+    #[serde(default)]
+    pub scoring: Option<crate::scoring::ScoringSpec>,
 }
 
 /// How the best point of each optimizer entry's grid is chosen: by one metric's final value.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TuningSpec {
-    /// The metrics column whose last finite value decides (`train_loss`, say: the test set must
-    /// play no part in a choice).
-    pub metric: String,
+    /// The metrics column whose last finite value decides: a `val_*` column with a validation
+    /// split (the default, `val_loss`), else a `train_*` one; never a `test_*` one.
+    #[serde(default)]
+    pub metric: Option<String>,
     /// `min` (default) or `max`.
     #[serde(default)]
     pub goal: Goal,
@@ -110,6 +115,10 @@ pub struct DatasetSpec {
     /// cells without it keep their ids.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub downsample: Option<usize>,
+    /// A validation split carved from the training data; absent, a cell's identity is what it
+    /// was before splits existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<crate::validation::ValidationSpec>,
 }
 
 /// The synthetic problem: blobs for training and an independent test draw.
@@ -165,6 +174,8 @@ pub struct OptimizerEntry {
     pub params: toml::Table,
     /// Grid axes: key -> values.
     pub grid: BTreeMap<String, Vec<toml::Value>>,
+    /// Random search over hyper-parameters, instead of a grid.
+    pub search: Option<crate::search::SearchSpec>,
     /// Byte range of the entry in the file, to locate keys in errors.
     pub span: std::ops::Range<usize>,
 }
@@ -337,14 +348,43 @@ impl Experiment {
                 }
             }
         }
+        let search = self.split_search(&span, &mut params, &grid)?;
         Ok(OptimizerEntry {
             name,
             label,
             iterations,
             params,
             grid,
+            search,
             span,
         })
+    }
+
+    /// The entry's `search` table, removed from its parameters.
+    fn split_search(
+        &self,
+        span: &std::ops::Range<usize>,
+        params: &mut toml::Table,
+        grid: &BTreeMap<String, Vec<toml::Value>>,
+    ) -> Result<Option<crate::search::SearchSpec>> {
+        let Some(value) = params.remove("search") else {
+            return Ok(None);
+        };
+        let toml::Value::Table(table) = value else {
+            return Err(self.key_error(
+                span,
+                "search",
+                "must be a table, e.g. `search = { budget = 8, lr = { log_uniform = [1e-4, 1e-1] } }`",
+            ));
+        };
+        let spec = crate::search::SearchSpec::parse(&table).map_err(|e| self.key_error(span, &e.key, &e.message))?;
+        if !grid.is_empty() {
+            return Err(self.key_error(span, "search", "and `grid` cannot both be given in one entry; keep one"));
+        }
+        if let Some(key) = spec.space.keys().find(|k| params.contains_key(*k)) {
+            return Err(self.key_error(span, key, "is both fixed and searched; keep one"));
+        }
+        Ok(Some(spec))
     }
 
     fn validate(&self) -> Result<()> {
@@ -443,7 +483,99 @@ impl Experiment {
         if self.optimizers.is_empty() {
             return Err(self.at(&whole, "the experiment has no [[optimizers]] entry"));
         }
-        crate::compare::tolerance::validate(self)
+        crate::compare::tolerance::validate(self)?;
+        self.validate_choices()
+    }
+
+    /// Whether the data has a validation split.
+    pub fn has_validation(&self) -> bool {
+        self.file.dataset.validation.is_some()
+    }
+
+    /// The metric and goal every choice reads: the `[tuning]` rule's, else validation accuracy
+    /// with a split, else the final training loss.
+    pub fn selection(&self) -> (String, Goal) {
+        let tuning = self.file.tuning.as_ref();
+        match tuning.and_then(|t| t.metric.clone()) {
+            Some(metric) => (metric, tuning.map(|t| t.goal).unwrap_or_default()),
+            None if tuning.is_some() && self.has_validation() => {
+                ("val_loss".into(), tuning.map(|t| t.goal).unwrap_or_default())
+            }
+            None if tuning.is_some() => ("train_loss".into(), tuning.map(|t| t.goal).unwrap_or_default()),
+            None if self.has_validation() => ("val_accuracy".into(), Goal::Max),
+            None => ("train_loss".into(), Goal::Min),
+        }
+    }
+
+    /// Choices (tuning, scoring targets) read validation metrics when there is a split, and
+    /// never the test set's.
+    fn validate_choices(&self) -> Result<()> {
+        let checks = [
+            ("tuning", self.file.tuning.as_ref().and_then(|t| t.metric.clone())),
+            ("scoring", self.file.scoring.as_ref().and_then(|s| s.metric.clone())),
+        ];
+        for (table, metric) in checks {
+            let Some(metric) = metric else { continue };
+            let region = self.section(table);
+            if metric.starts_with("test_") {
+                return Err(self.key_error(
+                    &region,
+                    "metric",
+                    &format!(
+                        "`{metric}` reads the test set, which plays no part in a choice; use a validation metric \
+                         (`val_loss`, `val_accuracy`: add `validation = {{ size = N }}` to [dataset]) or a training one"
+                    ),
+                ));
+            }
+            if self.has_validation() && !metric.starts_with("val_") {
+                return Err(self.key_error(
+                    &region,
+                    "metric",
+                    &format!("`{metric}`: with a validation split, choices read `val_loss` or `val_accuracy`"),
+                ));
+            }
+            if !self.has_validation() && metric.starts_with("val_") {
+                return Err(self.key_error(
+                    &region,
+                    "metric",
+                    &format!("`{metric}` needs a validation split: add `validation = {{ size = N }}` to [dataset]"),
+                ));
+            }
+        }
+        if let Some(scoring) = &self.file.scoring {
+            let region = self.section("scoring");
+            if !self.has_validation() {
+                return Err(self.at(
+                    &region,
+                    "[scoring] times optimizers to a validation target: add `validation = { size = N }` to [dataset]",
+                ));
+            }
+            let labels: Vec<String> = self
+                .optimizers
+                .iter()
+                .map(|e| e.label.clone().unwrap_or_else(|| e.name.clone()))
+                .collect();
+            if !labels.contains(&scoring.reference) {
+                return Err(self.key_error(
+                    &region,
+                    "reference",
+                    &format!(
+                        "`{}` is no optimizer entry's label; valid: {}",
+                        scoring.reference,
+                        labels.join(", ")
+                    ),
+                ));
+            }
+            if !scoring.target.is_finite() {
+                return Err(self.key_error(&region, "target", "must be a finite number"));
+            }
+        }
+        if let Some(v) = &self.file.dataset.validation
+            && v.size == 0
+        {
+            return Err(self.key_error(&self.section("dataset"), "validation", "size must be at least 1"));
+        }
+        Ok(())
     }
 
     /// 1-based line of byte offset `pos`.
@@ -621,5 +753,66 @@ name = "pdadmm"
         let text = GOOD.replace("grid = { batch_size = [16, 32] }", "grid = { batch_size = [] }");
         let msg = parse(&text).unwrap_err().to_string();
         assert!(msg.contains("t.toml:11") && msg.contains("batch_size"), "{msg}");
+    }
+
+    #[test]
+    fn choices_never_read_the_test_set() {
+        let tuned = format!("{GOOD}\n[tuning]\nmetric = \"test_accuracy\"\ngoal = \"max\"\n");
+        let msg = parse(&tuned).unwrap_err().to_string();
+        assert!(
+            msg.contains("experiments/t.toml:14:") && msg.contains("`metric`"),
+            "{msg}"
+        );
+        assert!(msg.contains("test set"), "{msg}");
+        // With a split, choices read validation metrics, by default and as written.
+        let split = GOOD.replace(
+            "separation = 1.0 }",
+            "separation = 1.0 }\nvalidation = { size = 20, seed = 1 }",
+        );
+        let e = parse(&format!("{split}\n[tuning]\n")).unwrap();
+        assert_eq!(e.selection(), ("val_loss".to_owned(), Goal::Min));
+        assert_eq!(
+            parse(&split).unwrap().selection(),
+            ("val_accuracy".to_owned(), Goal::Max)
+        );
+        let msg = parse(&format!("{split}\n[tuning]\nmetric = \"train_loss\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("t.toml:15:") && msg.contains("val_loss"), "{msg}");
+        let msg = parse(&format!("{GOOD}\n[tuning]\nmetric = \"val_loss\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("t.toml:14:") && msg.contains("validation split"), "{msg}");
+        let scored = format!("{split}\n[scoring]\nreference = \"adam\"\ntarget = 0.9\nmetric = \"test_accuracy\"\n");
+        let msg = parse(&scored).unwrap_err().to_string();
+        assert!(msg.contains("t.toml:17:") && msg.contains("`metric`"), "{msg}");
+        let scored = format!("{split}\n[scoring]\nreference = \"sgd\"\ntarget = 0.9\n");
+        let msg = parse(&scored).unwrap_err().to_string();
+        assert!(
+            msg.contains("t.toml:15:") && msg.contains("`reference`") && msg.contains("adam"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn search_errors_name_line_and_key() {
+        let search = GOOD.replace(
+            "grid = { batch_size = [16, 32] }",
+            "batch_size = 16\nsearch = { budget = 4, eps = { log_uniform = [1e-9, 1e-6] } }",
+        );
+        let e = parse(&search).unwrap();
+        assert_eq!(e.optimizers[0].search.as_ref().unwrap().budget, 4);
+        for (from, to, line, key) in [
+            ("budget = 4", "budget = 0", 12, "budget"),
+            ("[1e-9, 1e-6]", "[0.0, 1e-6]", 12, "eps"),
+            ("eps = {", "lr = {", 10, "lr"),
+            ("batch_size = 16", "grid = { batch_size = [16] }", 12, "search"),
+        ] {
+            let msg = parse(&search.replace(from, to)).unwrap_err().to_string();
+            assert!(
+                msg.contains(&format!("t.toml:{line}:")) && msg.contains(&format!("`{key}`")),
+                "{from}: {msg}"
+            );
+        }
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! An experiment file (`experiments/NAME.toml`) names a dataset, a network and a list of
 //! optimizer entries with hyper-parameters, some of them lists to sweep. This crate reads and
-//! checks it ([`experiment`]), expands it into cells, one per configuration and seed, each
+//! checks it ([`experiment`]; a validation split: [`validation`], random search: [`search`],
+//! scoring rules: [`scoring`]), expands it into cells, one per configuration and seed, each
 //! identified by a hash of its content ([`cells`]), builds each cell's optimizer from the
 //! [`registry`], runs the cells resumably into a results store ([`execute`], [`store`]),
 //! splits and merges work across machines ([`shard`]) and reruns stored cells to check them
@@ -38,12 +39,15 @@ pub mod reference;
 pub mod registry;
 pub mod replay;
 pub mod results;
+pub mod scoring;
+pub mod search;
 pub mod shard;
 pub mod share;
 pub mod slurm;
 pub mod status;
 pub mod store;
 pub mod suite;
+pub mod validation;
 
 pub use execute::RunOptions;
 

@@ -224,6 +224,7 @@ mod tests {
             test_samples: None,
             synthetic: None,
             downsample: None,
+            validation: None,
         };
         let network: NetworkSpec = serde_json::from_value(serde_json::json!({
             "hidden": [8], "init": {"kind": "normal", "std": 0.1}

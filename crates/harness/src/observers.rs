@@ -21,19 +21,24 @@ pub const BASE_COLUMNS: &[&str] = &[
     "test_accuracy",
 ];
 
+/// Columns after [`BASE_COLUMNS`] when the data has a validation split.
+pub const VALIDATION_COLUMNS: [&str; 2] = ["val_loss", "val_accuracy"];
+
 /// The columns of [`BASE_COLUMNS`] that measure time: they differ between any two runs.
 pub const TIMING_COLUMNS: [&str; 2] = ["update_seconds", "cumulative_seconds"];
 
 /// Appends one CSV row per iteration to `metrics.csv`, flushed at once.
-pub struct MetricsWriter {
+pub struct MetricsWriter<'a> {
     file: File,
+    /// The validation split, evaluated (untimed) whenever the executor evaluates.
+    pub validation: Option<&'a optim_core::Dataset>,
 }
 
 fn err(e: anyhow::Error) -> optim_core::OptimError {
     optim_core::OptimError::Io(std::io::Error::other(format!("{e:#}")))
 }
 
-impl MetricsWriter {
+impl MetricsWriter<'_> {
     /// Opens `path` for appending after keeping only its header and the rows of
     /// iterations `< keep` (rows written after the last checkpoint are recomputed).
     pub fn open(path: PathBuf, header: &[String], keep: usize) -> anyhow::Result<Self> {
@@ -77,13 +82,21 @@ impl MetricsWriter {
             .append(true)
             .open(&path)
             .with_context(|| format!("opening {}", path.display()))?;
-        Ok(Self { file })
+        Ok(Self { file, validation: None })
     }
 
     /// The CSV header for an optimizer reporting `diagnostics`.
     pub fn header(diagnostics: &[String]) -> Vec<String> {
+        Self::header_with(diagnostics, false)
+    }
+
+    /// The CSV header for an optimizer reporting `diagnostics`, with the validation columns
+    /// when the data has a split (without one, the columns are those of every older result).
+    pub fn header_with(diagnostics: &[String], validation: bool) -> Vec<String> {
+        let validation_columns = VALIDATION_COLUMNS.iter().filter(|_| validation);
         BASE_COLUMNS
             .iter()
+            .chain(validation_columns)
             .map(|s| s.to_string())
             .chain(diagnostics.iter().cloned())
             .collect()
@@ -94,8 +107,8 @@ fn opt(v: Option<f64>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
 
-impl Observer for MetricsWriter {
-    fn observe(&mut self, _run: &RunView<'_>, r: &IterationRecord) -> optim_core::Result<Control> {
+impl Observer for MetricsWriter<'_> {
+    fn observe(&mut self, run: &RunView<'_>, r: &IterationRecord) -> optim_core::Result<Control> {
         let mut row = format!(
             "{},{},{},{},{},{},{}",
             r.iteration,
@@ -106,6 +119,11 @@ impl Observer for MetricsWriter {
             opt(r.test.map(|t| t.loss)),
             opt(r.test.map(|t| t.accuracy)),
         );
+        if let Some(validation) = self.validation {
+            // Evaluated exactly when the executor evaluates the other splits.
+            let v = r.train.map(|_| run.model.evaluate(validation));
+            row.push_str(&format!(",{},{}", opt(v.map(|t| t.loss)), opt(v.map(|t| t.accuracy))));
+        }
         for (_, v) in r.diagnostics.iter() {
             row.push(',');
             row.push_str(&v.to_string());

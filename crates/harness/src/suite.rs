@@ -15,6 +15,8 @@
 //! title = "Paper fig4"
 //! experiments = ["paper-fig4", "paper-fig4-minibatch"]
 //! notes = "paper/fig4-notes.md"       # relative to experiments/
+//! # AlgoPerf scores over the item's experiments (workloads), each with its validation target:
+//! # scoring = { reference = "SGD momentum", targets = { paper-fig4 = 0.95 } }
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -51,6 +53,9 @@ pub struct SuiteItem {
     /// Markdown printed after the comparisons, relative to `experiments/`.
     #[serde(default)]
     pub notes: Option<PathBuf>,
+    /// Scores of the item's optimizers over its experiments as workloads.
+    #[serde(default)]
+    pub scoring: Option<crate::scoring::SuiteScoring>,
 }
 
 /// A suite read from its file.
@@ -90,6 +95,11 @@ impl Suite {
                         p.display()
                     );
                 }
+            }
+            if let Some(scoring) = &item.scoring {
+                scoring
+                    .check(&item.experiments)
+                    .map_err(|e| anyhow!("{}: item `{}`: scoring: {e}", path.display(), item.name))?;
             }
             if let Some(notes) = &item.notes
                 && !experiments_dir.join(notes).is_file()

@@ -87,6 +87,7 @@ fn adam_epoch(args: AdamEpochArgs, threads: usize) -> Result<()> {
         test_samples: None,
         synthetic: None,
         downsample: None,
+        validation: None,
     };
     let data = DataCache::new(args.data_dir).get(&spec)?;
     let train = &data.train;

@@ -6,8 +6,9 @@
 //! ([`summary`]), charts drawn without system fonts ([`chart`]), one plot per metric
 //! ([`plots`]), timing and performance profiles ([`profiles`]), the single-page HTML report
 //! ([`report`]), comparisons with published values ([`reference`]), tuning tables
-//! ([`tuning`]), a suite's reports ([`suite`]) and speed
-//! measurements ([`bench`]).
+//! ([`tuning`]), the study of an experiment tuned on validation data (search budgets,
+//! sensitivity, AlgoPerf scores, robust comparisons: [`study`]), a suite's reports ([`suite`])
+//! and speed measurements ([`bench`]).
 //!
 //! ```no_run
 //! use harness::{Layout, cells, experiment::Experiment};
@@ -30,6 +31,7 @@ pub mod reference;
 pub mod report;
 pub mod robust;
 pub mod stats;
+pub mod study;
 pub mod suite;
 pub mod summary;
 pub mod tuning;
@@ -52,6 +54,9 @@ pub struct Drawn {
     pub plots: Vec<PathBuf>,
     /// The comparison with the experiment's references (Markdown; empty without references).
     pub references: String,
+    /// The study report: choices on validation data, search budgets, scores, robust
+    /// comparisons (Markdown; empty when the experiment tunes nothing on validation data).
+    pub study: String,
 }
 
 /// Summary and plots of `exp` from stored results; prints the summary table.
@@ -73,7 +78,13 @@ pub fn draw(exp: &Experiment, cells: &[Cell], layout: &Layout, band: plots::Band
             exp.name
         );
     }
-    let rows = summary::summarise(&results, &exp.file.targets);
+    // With a validation split, targets (a choice of when a run is good enough) read it.
+    let target_column = if exp.has_validation() {
+        "val_accuracy"
+    } else {
+        "test_accuracy"
+    };
+    let rows = summary::summarise(&results, &exp.file.targets, target_column);
     let dir = layout.results.join(&exp.name);
     summary::write(&rows, &dir)?;
     let out = layout.plots.join(&exp.name);
@@ -83,9 +94,11 @@ pub fn draw(exp: &Experiment, cells: &[Cell], layout: &Layout, band: plots::Band
         &exp.name,
         &results,
         &exp.file.targets,
+        target_column,
         &out,
     )?);
     let references = references(exp, &results, &dir, &out, &mut written)?;
+    let study = study::write(exp, &results, &dir, &out, &robust::bootstrap::Options::default())?;
     println!("\n{}", summary::markdown(&rows));
     println!(
         "results: {}  (summary.csv, summary.md, one directory per cell)",
@@ -95,11 +108,20 @@ pub fn draw(exp: &Experiment, cells: &[Cell], layout: &Layout, band: plots::Band
     if !references.is_empty() {
         println!("references: {}", dir.join("references.md").display());
     }
+    let study = match study {
+        Some(s) => {
+            println!("study:   {}", dir.join("study.md").display());
+            written.extend(s.plots);
+            s.markdown
+        }
+        None => String::new(),
+    };
     Ok(Drawn {
         rows,
         results,
         plots: written,
         references,
+        study,
     })
 }
 

@@ -85,6 +85,8 @@ pub fn describe(column: &str) -> String {
         "train_accuracy" => "Training accuracy".into(),
         "test_loss" => "Test loss (mean cross-entropy)".into(),
         "train_loss" => "Training loss (mean cross-entropy)".into(),
+        "val_accuracy" => "Validation accuracy".into(),
+        "val_loss" => "Validation loss (mean cross-entropy)".into(),
         other => {
             let s = other.replace('_', " ");
             let mut c = s.chars();
@@ -143,7 +145,11 @@ pub fn draw_all(
             ("iteration", "Iteration (epoch)"),
             ("time", "Update time (s, evaluation excluded)"),
         ] {
-            if axis == "time" && !harness::observers::BASE_COLUMNS.contains(&column.as_str()) {
+            let measured = harness::observers::BASE_COLUMNS
+                .iter()
+                .chain(&harness::observers::VALIDATION_COLUMNS)
+                .any(|c| c == column);
+            if axis == "time" && !measured {
                 continue;
             }
             let series = aggs

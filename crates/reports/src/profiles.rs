@@ -109,6 +109,7 @@ pub fn performance_profile(
     experiment: &str,
     results: &[CellResult],
     targets: &[f64],
+    target_column: &str,
     out: &Path,
 ) -> Result<Option<PathBuf>> {
     let configs: Vec<String> = {
@@ -124,7 +125,7 @@ pub fn performance_profile(
     // problem -> config -> seconds to target (infinite when never reached).
     let mut problems: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
     for r in results {
-        let acc = r.column("test_accuracy").unwrap_or_default();
+        let acc = r.column(target_column).unwrap_or_default();
         let time = r.column("cumulative_seconds").unwrap_or_default();
         let setting: Vec<String> = r.cell.setting.iter().map(|(k, v)| format!("{k}={v}")).collect();
         for &t in targets {
@@ -180,7 +181,7 @@ pub fn performance_profile(
         })
         .collect();
     let chart = Chart {
-        title: format!("Performance profile: time to test-accuracy targets, {experiment}"),
+        title: format!("Performance profile: time to {target_column} targets, {experiment}"),
         subtitle: Some(format!(
             "{} problems (targets {:?} x seeds x settings); y: share solved within tau times the fastest",
             problems.len(),

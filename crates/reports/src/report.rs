@@ -62,11 +62,14 @@ th{{background:#f3f3f3}} figure{{margin:2em 0}} svg{{max-width:100%;height:auto}
         title = escape(&format!("Experiment {experiment}")),
         desc = escape(description)
     );
-    html.push_str("<h2>Summary</h2>\n<p>Mean ± 95% confidence interval over seeds; s/iteration is the median update time (evaluation excluded); targets: iterations / seconds to first reach the test accuracy, and seeds that never did.</p>\n");
+    html.push_str("<h2>Summary</h2>\n<p>Mean ± 95% confidence interval over seeds; s/iteration is the median update time (evaluation excluded); targets: iterations / seconds to first reach the test accuracy (the validation accuracy when the data has a validation split), and seeds that never did.</p>\n");
     html.push_str(&table(rows));
     if !drawn.references.is_empty() {
         html.push_str("<h2>References</h2>\n");
         html.push_str(&markdown_html(&drawn.references));
+    }
+    if !drawn.study.is_empty() {
+        html.push_str(&markdown_html(&drawn.study));
     }
     html.push_str("<h2>Configurations</h2>\n");
     for (_, group) in group_by_config(results) {

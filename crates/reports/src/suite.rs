@@ -83,6 +83,28 @@ pub fn item_report(draft: &ItemReport<'_>) -> Result<String> {
         if exp.file.tuning.is_some() {
             report.push_str(&tuning_section(draft, exp, results)?);
         }
+        let opts = crate::robust::bootstrap::Options::default();
+        let dir = draft.results.join(&exp.name);
+        if crate::study::write(exp, results, &dir, &draft.plots.join(&exp.name), &opts)?.is_some() {
+            let _ = writeln!(
+                report,
+                "Choices on validation data, search budgets, scores and robust comparisons of `{}`: [{}/study.md]({}/study.md).\n",
+                exp.name, exp.name, exp.name
+            );
+        }
+    }
+    if let Some(scoring) = &draft.item.scoring {
+        let scores = crate::study::SuiteScores {
+            loaded: draft.loaded,
+            scoring,
+            suffix: draft.reduction.suffix(),
+            dir: draft.results,
+            out: draft.plots,
+            subtitle: draft.reduction.note().unwrap_or_else(|| draft.suite.file.title.clone()),
+            prefix: format!("{}{}-", draft.item.name, draft.reduction.suffix()),
+        };
+        let (md, _) = crate::study::suite_section(&scores, &crate::robust::bootstrap::Options::default())?;
+        report.push_str(&md);
     }
     if let Some(notes) = draft.suite.notes(draft.item)? {
         report.push_str(notes.trim_end());

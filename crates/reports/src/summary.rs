@@ -35,19 +35,23 @@ pub struct Row {
     pub seconds_per_iteration: f64,
     /// Per target: (target, median iterations to first reach it, median seconds, seeds that never did).
     pub targets: Vec<(f64, f64, f64, usize)>,
+    /// The accuracy column the targets are on: `val_accuracy` with a validation split, else
+    /// `test_accuracy`.
+    pub target_column: String,
 }
 
 fn last(v: &[f64]) -> f64 {
     v.iter().rev().copied().find(|x| x.is_finite()).unwrap_or(f64::NAN)
 }
 
-/// Summarises results by configuration.
-pub fn summarise(results: &[CellResult], targets: &[f64]) -> Vec<Row> {
+/// Summarises results by configuration; times to `targets` are on `target_column`.
+pub fn summarise(results: &[CellResult], targets: &[f64], target_column: &str) -> Vec<Row> {
     group_by_config(results)
         .into_iter()
         .map(|(_, g)| {
             let col = |name: &str| -> Vec<Vec<f64>> { g.iter().map(|r| r.column(name).unwrap_or_default()).collect() };
             let test_acc = col("test_accuracy");
+            let target_acc = col(target_column);
             let test_loss = col("test_loss");
             let secs = col("update_seconds");
             let cum = col("cumulative_seconds");
@@ -70,7 +74,7 @@ pub fn summarise(results: &[CellResult], targets: &[f64]) -> Vec<Row> {
             let targets = targets
                 .iter()
                 .map(|&t| {
-                    let hits: Vec<Option<(f64, f64)>> = test_acc
+                    let hits: Vec<Option<(f64, f64)>> = target_acc
                         .iter()
                         .zip(&cum)
                         .map(|(acc, time)| acc.iter().position(|&a| a >= t).map(|i| ((i + 1) as f64, time[i])))
@@ -101,6 +105,7 @@ pub fn summarise(results: &[CellResult], targets: &[f64]) -> Vec<Row> {
                 final_train_accuracy: finals(&col("train_accuracy")),
                 seconds_per_iteration: median(&secs.concat()),
                 targets,
+                target_column: target_column.to_owned(),
             }
         })
         .collect()
@@ -124,8 +129,12 @@ pub fn markdown(rows: &[Row]) -> String {
         .map(|r| r.targets.iter().map(|t| t.0).collect())
         .unwrap_or_default();
     s.push_str("| configuration | seeds | iterations | final test acc | best test acc | final test loss | final train acc | s/iteration |");
+    let on = match rows.first().map(|r| r.target_column.as_str()) {
+        Some("val_accuracy") => "val ",
+        _ => "",
+    };
     for t in &targets {
-        let _ = write!(s, " to {t} (it / s / missed) |");
+        let _ = write!(s, " to {on}{t} (it / s / missed) |");
     }
     s.push_str(" diverged |\n|---|---|---|---|---|---|---|---|");
     s.push_str(&"---|".repeat(targets.len() + 1));
