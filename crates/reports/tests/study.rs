@@ -69,7 +69,13 @@ fn study_report_has_every_section_with_consistent_numbers() {
     let exp = Experiment::load(tmp.path(), "t").unwrap();
     let cells = cells::expand(&exp).unwrap();
     assert_eq!(cells.len(), 18);
-    harness::run_cells(&exp, &cells, &layout.results, &layout, None, Some(1), 1, false).unwrap();
+    harness::run_cells(
+        &exp,
+        &cells,
+        None,
+        &harness::RunOptions::new(&layout, &layout.results).threads(Some(1)),
+    )
+    .unwrap();
     let drawn = reports::draw(&exp, &cells, &layout, reports::plots::Band::default()).unwrap();
     let md = std::fs::read_to_string(layout.results.join("t/study.md")).unwrap();
     assert_eq!(md, drawn.study);
