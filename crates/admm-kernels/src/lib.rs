@@ -56,7 +56,7 @@ pub use ordered_sum::{
     frobenius_product, non_finite_indicator, ordered_row_sums, ordered_sum, ordered_sums, small_squared_norm,
     squared_norm, sum_of_squares,
 };
-pub use problem::{block_shape_mismatch, check_problem};
+pub use problem::{block_shape_mismatch, check_problem, subproblem_layer};
 pub use relu_prox::{ReluProxSums, SumOrder, relu_prox, relu_prox_pass};
 pub use residual::{residual_in_place, residual_into};
 pub use scaled_step::{subtract_scaled, subtract_scaled_pair};

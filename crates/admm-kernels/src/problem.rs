@@ -46,6 +46,20 @@ pub fn block_shape_mismatch(kind: &str, blocks: &[Array2<f32>], widths: &[usize]
     })
 }
 
+/// The 0-based index of layer `layer` (numbered from 1, as the docs do) for the subproblem
+/// `which` of a network of `depth` layers; `hidden` subproblems exist for layers `1..L-1`
+/// only, the others for `1..L`.
+pub fn subproblem_layer(which: &dyn std::fmt::Display, layer: usize, depth: usize, hidden: bool) -> Result<usize> {
+    let top = if hidden { depth - 1 } else { depth };
+    if (1..=top).contains(&layer) {
+        Ok(layer - 1)
+    } else {
+        Err(OptimError::Shape(format!(
+            "{which} is not a subproblem of a network of {depth} layers"
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use optim_core::{Dataset, Mlp, OptimError, Result};
+use optim_core::{Dataset, Mlp, Result};
 
 use crate::config::AdmmConfig;
 use crate::optimizer::Run;
@@ -88,16 +88,7 @@ impl Subproblems {
     /// the warm start).
     pub fn run(&mut self, which: Subproblem) -> Result<()> {
         let depth = self.model.depth();
-        let layer = |l: usize, hidden: bool| {
-            let top = if hidden { depth - 1 } else { depth };
-            if (1..=top).contains(&l) {
-                Ok(l - 1)
-            } else {
-                Err(OptimError::Shape(format!(
-                    "{which} is not a subproblem of a network of {depth} layers"
-                )))
-            }
-        };
+        let layer = |l: usize, hidden: bool| admm_kernels::subproblem_layer(&which, l, depth, hidden);
         let (config, run, model) = (&self.config, &mut self.run, &mut self.model);
         let x = self.train.features.view();
         match which {

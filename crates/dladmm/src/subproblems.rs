@@ -108,16 +108,7 @@ impl Subproblems {
     /// Takes one update of `which` from the current point.
     pub fn run(&mut self, which: Subproblem) -> Result<()> {
         let depth = self.model.depth();
-        let layer = |l: usize, hidden: bool| {
-            let top = if hidden { depth - 1 } else { depth };
-            if (1..=top).contains(&l) {
-                Ok(l - 1)
-            } else {
-                Err(OptimError::Shape(format!(
-                    "{which} is not a subproblem of a network of {depth} layers"
-                )))
-            }
-        };
+        let layer = |l: usize, hidden: bool| admm_kernels::subproblem_layer(&which, l, depth, hidden);
         let x = self.train.features.view();
         let mut blocks = Blocks {
             model: &mut self.model,
