@@ -39,6 +39,33 @@ pub enum RhoSchedule {
     Step,
 }
 
+/// The solver of the output `z_L` subproblem (docs/dladmm.md#output-z-update).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputSolver {
+    /// FISTA exactly as the reference code runs it (fixed step, absolute objective-change
+    /// stop, at most `fista_max_iterations` passes). Default.
+    #[default]
+    Fista,
+    /// Damped Newton per sample to tolerance `newton_tol`, at most `newton_max_iterations`
+    /// steps (docs/dladmm.md#newton-solver-of-the-output-z-update).
+    Newton,
+}
+
+impl OutputSolver {
+    /// Whether this is the default; the default is left out of serialized configurations so
+    /// that configurations without the key keep their recorded form and cell identities.
+    fn is_fista(&self) -> bool {
+        *self == Self::Fista
+    }
+}
+
+/// Default `newton_tol`: half the squared Newton decrement of every sample at most this.
+pub const NEWTON_TOL: f64 = 1e-12;
+
+/// Default `newton_max_iterations`.
+pub const NEWTON_MAX_ITERATIONS: u32 = 100;
+
 /// Hyper-parameters of dlADMM as written in experiment files.
 ///
 /// Every field has a default (below, and in [`Default`]); unknown keys are errors. Sources:
@@ -73,6 +100,19 @@ pub struct DladmmConfig {
     pub fista_tol: f64,
     /// Most FISTA iterations per `z_L` subproblem (default 500).
     pub fista_max_iterations: u32,
+    /// Solver of the `z_L` subproblem: `fista` (default, as the reference code) or `newton`.
+    /// Left out of the serialized form when `fista`.
+    #[serde(skip_serializing_if = "OutputSolver::is_fista")]
+    pub output_solver: OutputSolver,
+    /// Newton: a sample stops once half its squared Newton decrement (an estimate of its
+    /// objective's distance to the minimum) is at most this ([`NEWTON_TOL`], 1e-12, by
+    /// default). Only with `output_solver = "newton"`, which resolves it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub newton_tol: Option<f64>,
+    /// Newton: most steps per sample ([`NEWTON_MAX_ITERATIONS`], 100, by default). Only
+    /// with `output_solver = "newton"`, which resolves it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub newton_max_iterations: Option<u32>,
     /// Factor by which the `adaptive` and `step` schedules grow `rho` (default 10).
     pub rho_growth: f64,
     /// Upper bound of `rho` under the `adaptive` and `step` schedules (default 0.1; the
@@ -104,6 +144,9 @@ impl Default for DladmmConfig {
             fista_step: 4.0,
             fista_tol: 1e-3,
             fista_max_iterations: 500,
+            output_solver: OutputSolver::Fista,
+            newton_tol: None,
+            newton_max_iterations: None,
             rho_growth: 10.0,
             rho_cap: 0.1,
             rho_step_every: 100,
@@ -132,6 +175,9 @@ pub(crate) struct Params {
     pub fista_step: f64,
     pub fista_tol: f64,
     pub fista_max_iterations: u32,
+    pub output_solver: OutputSolver,
+    pub newton_tol: f64,
+    pub newton_max_iterations: u32,
     pub rho_growth: f64,
     pub rho_cap: f64,
     pub rho_step_every: usize,
@@ -150,16 +196,20 @@ impl DladmmConfig {
     }
 
     /// This configuration with every `Option` filled by the value in force (`nu` of the
-    /// reference variant reads as its initial `rho`). What the runner records with results;
+    /// reference variant reads as its initial `rho`; the Newton settings only under the
+    /// Newton solver, as they mean nothing to FISTA). What the runner records with results;
     /// it validates and behaves exactly as `self`.
     pub fn resolved(&self) -> Self {
         let nu = match self.variant {
             Variant::Reference => self.rho,
             Variant::Paper => self.nu.unwrap_or(PAPER_NU),
         };
+        let newton = self.output_solver == OutputSolver::Newton;
         Self {
             rho_schedule: Some(self.effective_schedule()),
             nu: Some(nu),
+            newton_tol: self.newton_tol.or(newton.then_some(NEWTON_TOL)),
+            newton_max_iterations: self.newton_max_iterations.or(newton.then_some(NEWTON_MAX_ITERATIONS)),
             ..self.clone()
         }
     }
@@ -197,6 +247,24 @@ impl DladmmConfig {
         positive("fista_step", self.fista_step)?;
         non_negative("fista_tol", self.fista_tol)?;
         at_least_one_count("fista_max_iterations", self.fista_max_iterations as usize)?;
+        if self.output_solver == OutputSolver::Fista {
+            for (key, set) in [
+                ("newton_tol", self.newton_tol.is_some()),
+                ("newton_max_iterations", self.newton_max_iterations.is_some()),
+            ] {
+                if set {
+                    return Err(OptimError::invalid(
+                        key,
+                        "applies only to output_solver = \"newton\" (the default solver is \"fista\"): \
+                         omit it, or set output_solver = \"newton\"",
+                    ));
+                }
+            }
+        }
+        let newton_tol = self.newton_tol.unwrap_or(NEWTON_TOL);
+        non_negative("newton_tol", newton_tol)?;
+        let newton_max_iterations = self.newton_max_iterations.unwrap_or(NEWTON_MAX_ITERATIONS);
+        at_least_one_count("newton_max_iterations", newton_max_iterations as usize)?;
         at_least_one("rho_growth", self.rho_growth)?;
         positive("rho_cap", self.rho_cap)?;
         at_least_one_count("rho_step_every", self.rho_step_every)?;
@@ -214,6 +282,9 @@ impl DladmmConfig {
             fista_step: self.fista_step,
             fista_tol: self.fista_tol,
             fista_max_iterations: self.fista_max_iterations,
+            output_solver: self.output_solver,
+            newton_tol,
+            newton_max_iterations,
             rho_growth: self.rho_growth,
             rho_cap: self.rho_cap,
             rho_step_every: self.rho_step_every,
@@ -318,6 +389,109 @@ mod tests {
                     ..Default::default()
                 },
                 "rho_step_every",
+            ),
+        ];
+        for (c, expected) in cases {
+            match c.validate() {
+                Err(OptimError::InvalidParameter { key, .. }) => assert_eq!(key, expected),
+                other => panic!("expected an error about {expected}, got {other:?}"),
+            }
+        }
+    }
+
+    /// The resolved JSON of FISTA configurations, what cell identities hash, is byte for
+    /// byte what it was before the output solver became a key.
+    #[test]
+    fn fista_configurations_serialize_as_before_the_solver_key() {
+        let tail = "\"rho\":1e-6,\"nu\":1e-6,\"tau\":1.0,\"theta\":1.0,\"backtracking_growth\":2.0,\
+                    \"max_backtracking\":60,\"fista_step\":4.0,\"fista_tol\":0.001,\"fista_max_iterations\":500,\
+                    \"rho_growth\":10.0,\"rho_cap\":0.1,\"rho_step_every\":100,\"rising_iterations\":3,\
+                    \"start_growth\":10.0,\"width_threshold\":100}";
+        let cases = [
+            (
+                DladmmConfig::default(),
+                "{\"variant\":\"reference\",\"rho_schedule\":\"adaptive\",",
+            ),
+            (
+                DladmmConfig {
+                    variant: Variant::Paper,
+                    ..Default::default()
+                },
+                "{\"variant\":\"paper\",\"rho_schedule\":\"step\",",
+            ),
+            (
+                DladmmConfig {
+                    variant: Variant::Paper,
+                    rho_schedule: Some(RhoSchedule::Fixed),
+                    ..Default::default()
+                },
+                "{\"variant\":\"paper\",\"rho_schedule\":\"fixed\",",
+            ),
+        ];
+        for (config, head) in cases {
+            let json = serde_json::to_string(&config.resolved()).unwrap();
+            assert_eq!(json, format!("{head}{tail}"));
+        }
+    }
+
+    /// Under Newton the resolved form records the solver and both of its settings.
+    #[test]
+    fn newton_resolves_and_records_its_settings() {
+        let c: DladmmConfig = serde_json::from_str(r#"{"output_solver": "newton"}"#).unwrap();
+        let resolved = c.resolved();
+        assert_eq!(resolved.newton_tol, Some(NEWTON_TOL));
+        assert_eq!(resolved.newton_max_iterations, Some(NEWTON_MAX_ITERATIONS));
+        assert_eq!(resolved.resolved(), resolved);
+        assert_eq!(c.validate().unwrap(), resolved.validate().unwrap());
+        let json = serde_json::to_value(&resolved).unwrap();
+        assert_eq!(json["output_solver"], "newton");
+        assert_eq!(json["newton_tol"], NEWTON_TOL);
+        assert_eq!(json["newton_max_iterations"], NEWTON_MAX_ITERATIONS);
+        let back: DladmmConfig = serde_json::from_value(json).unwrap();
+        assert_eq!(back, resolved);
+        let params = DladmmConfig {
+            newton_tol: Some(1e-8),
+            ..c
+        }
+        .validate()
+        .unwrap();
+        assert_eq!((params.output_solver, params.newton_tol), (OutputSolver::Newton, 1e-8));
+    }
+
+    #[test]
+    fn newton_settings_are_errors_under_fista_and_when_invalid() {
+        let newton = DladmmConfig {
+            output_solver: OutputSolver::Newton,
+            ..Default::default()
+        };
+        let cases: Vec<(DladmmConfig, &str)> = vec![
+            (
+                DladmmConfig {
+                    newton_tol: Some(1e-8),
+                    ..Default::default()
+                },
+                "newton_tol",
+            ),
+            (
+                DladmmConfig {
+                    newton_max_iterations: Some(10),
+                    ..Default::default()
+                },
+                "newton_max_iterations",
+            ),
+            (
+                DladmmConfig {
+                    newton_tol: Some(-1.0),
+                    ..newton.clone()
+                },
+                "newton_tol",
+            ),
+            (
+                DladmmConfig {
+                    newton_max_iterations: Some(0),
+                    ..newton.clone()
+                },
+                "newton_max_iterations",
             ),
         ];
         for (c, expected) in cases {

@@ -57,12 +57,13 @@ mod sweep;
 mod training_cost;
 mod w_step;
 mod workspace;
+mod z_newton;
 mod z_output;
 
 #[cfg(test)]
 mod test_support;
 
-pub use config::{DladmmConfig, PAPER_NU, RhoSchedule, Variant};
-pub use optimizer::{DIAGNOSTICS, Dladmm, TRAINING_COST};
+pub use config::{DladmmConfig, NEWTON_MAX_ITERATIONS, NEWTON_TOL, OutputSolver, PAPER_NU, RhoSchedule, Variant};
+pub use optimizer::{DIAGNOSTICS, Dladmm, NEWTON_DIAGNOSTICS, TRAINING_COST};
 pub use products::{products_per_iteration, training_cost_products};
 pub use subproblems::{Subproblem, Subproblems};

@@ -8,17 +8,18 @@ use admm_kernels::diagnostics::{
 use optim_core::{Dataset, Diagnostics, Mlp, OptimError, Optimizer, Result, checkpoint};
 
 use crate::backtracking::Backtracking;
-use crate::config::{DladmmConfig, Params, RhoSchedule};
+use crate::config::{DladmmConfig, OutputSolver, Params, RhoSchedule};
 use crate::objective::augmented_lagrangian;
 use crate::rho_schedule::{after_iteration, before_iteration};
 use crate::state::State;
-use crate::sweep::{Blocks, Counters, Settings, backward_sweep, forward_sweep};
+use crate::sweep::{Blocks, Counters, OutputSettings, Settings, backward_sweep, forward_sweep};
 use crate::training_cost::training_cost;
 use crate::workspace::Workspace;
+use crate::z_newton::NewtonSettings;
 use crate::z_output::{FistaSettings, reference_rules};
 
-/// Names of the per-iteration diagnostics, in order (`training_cost` follows them under
-/// the adaptive schedule).
+/// Names of the per-iteration diagnostics, in order ([`NEWTON_DIAGNOSTICS`] follow them
+/// under the Newton `z_L` solver, then `training_cost` under the adaptive schedule).
 ///
 /// - `augmented_lagrangian`: the paper's objective (docs/dladmm.md#augmented-lagrangian) at the end of the
 ///   iteration, with the variant's `nu` and `rho` and the updated dual;
@@ -30,7 +31,7 @@ use crate::z_output::{FistaSettings, reference_rules};
 /// - `stationarity_gap`: `||grad R(z_L) + u||` (zero at an exact `z_L` solve, docs/dladmm.md#convergence);
 /// - `w_trials`, `a_trials`: backtracking trials of all `W_l` and `a_l` steps;
 /// - `backtracking_cap_hits`: searches that hit `max_backtracking` (block left unchanged);
-/// - `fista_iterations`, `fista_cap_hits`: over both `z_L` solves;
+/// - `fista_iterations`, `fista_cap_hits`: over both `z_L` solves (0 under the Newton solver);
 /// - `rho`, `nu`, `tau`, `theta`: the values this iteration ran with.
 pub const DIAGNOSTICS: [&str; 15] = [
     "augmented_lagrangian",
@@ -49,6 +50,15 @@ pub const DIAGNOSTICS: [&str; 15] = [
     "tau",
     "theta",
 ];
+
+/// Under `output_solver = "newton"` only, after [`DIAGNOSTICS`], so that the metrics of
+/// FISTA runs keep their columns:
+///
+/// - `newton_iterations`: the most Newton steps any sample took, added over both `z_L`
+///   solves (the counterpart of `fista_iterations`: the length of the solves);
+/// - `newton_cap_hits`: samples whose solve ended on `newton_max_iterations`, added over
+///   both `z_L` solves.
+pub const NEWTON_DIAGNOSTICS: [&str; 2] = ["newton_iterations", "newton_cap_hits"];
 
 /// Under the adaptive schedule: the summed cross-entropy of the plain forward network on
 /// the training set after the iteration (the cost the rule watches), reported by
@@ -129,9 +139,15 @@ pub(crate) fn settings(params: &Params, state: &State) -> Settings {
         nu: state.nu,
         w_search: search(state.theta),
         a_search: search(state.tau),
-        fista: FistaSettings {
-            step: params.fista_step,
-            rules: reference_rules(params.fista_tol, params.fista_max_iterations),
+        output: match params.output_solver {
+            OutputSolver::Fista => OutputSettings::Fista(FistaSettings {
+                step: params.fista_step,
+                rules: reference_rules(params.fista_tol, params.fista_max_iterations),
+            }),
+            OutputSolver::Newton => OutputSettings::Newton(NewtonSettings {
+                tol: params.newton_tol,
+                max_iterations: params.newton_max_iterations,
+            }),
         },
     }
 }
@@ -235,6 +251,11 @@ impl Optimizer for Dladmm {
         d.push("nu", settings.nu);
         d.push("tau", settings.a_search.start);
         d.push("theta", settings.w_search.start);
+        if let OutputSettings::Newton(_) = settings.output {
+            let [iterations, cap_hits] = NEWTON_DIAGNOSTICS;
+            d.push(iterations, counters.newton_iterations as f64);
+            d.push(cap_hits, counters.newton_cap_hits as f64);
+        }
         if adaptive {
             state.cost_pending = true;
         }
@@ -257,6 +278,9 @@ impl Optimizer for Dladmm {
 
     fn diagnostic_names(&self) -> Vec<String> {
         let mut names: Vec<String> = DIAGNOSTICS.iter().map(|s| s.to_string()).collect();
+        if self.params.output_solver == OutputSolver::Newton {
+            names.extend(NEWTON_DIAGNOSTICS.iter().map(|s| s.to_string()));
+        }
         if self.adaptive() {
             names.push(TRAINING_COST.into());
         }

@@ -22,7 +22,7 @@ use crate::workspace::Workspace;
 /// docs/dladmm.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subproblem {
-    /// `z_L`: the output subproblem, solved by FISTA.
+    /// `z_L`: the output subproblem, solved by the configured `output_solver`.
     OutputZ,
     /// `b_L`: closed form.
     OutputBias,

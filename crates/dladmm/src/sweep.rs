@@ -23,6 +23,7 @@ use crate::objective::{Closing, dual_update};
 use crate::state::State;
 use crate::w_step::{Carry, WeightBlock, input_layer_pair, w_step};
 use crate::workspace::Workspace;
+use crate::z_newton::{NewtonSettings, solve_z_output_newton};
 use crate::z_output::{FistaSettings, output_target, solve_z_output};
 use admm_kernels::{ReluProxSums, SumOrder, relu_prox_pass, residual_into, storage, storage_mut};
 
@@ -38,7 +39,16 @@ pub(crate) struct Settings {
     /// Backtracking of the `a_l` steps (starts at `tau`).
     pub a_search: Backtracking,
     /// The `z_L` solver.
-    pub fista: FistaSettings,
+    pub output: OutputSettings,
+}
+
+/// The solver of the `z_L` subproblem and its settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum OutputSettings {
+    /// FISTA as the reference code runs it.
+    Fista(FistaSettings),
+    /// Newton per sample, to tolerance.
+    Newton(NewtonSettings),
 }
 
 impl Settings {
@@ -61,6 +71,10 @@ pub(crate) struct Counters {
     pub fista_iterations: u64,
     /// FISTA solves that ended on the iteration cap.
     pub fista_cap_hits: u64,
+    /// Newton solver: most Newton steps of any sample, added over both `z_L` solves.
+    pub newton_iterations: u64,
+    /// Newton solver: samples that ended on the step cap, added over both `z_L` solves.
+    pub newton_cap_hits: u64,
 }
 
 impl Counters {
@@ -126,7 +140,8 @@ impl Blocks<'_> {
         self.model.depth() - 1
     }
 
-    /// `z_L <- FISTA(z_L; c = m_L + b_L - u / rho)`.
+    /// `z_L <- argmin R(z; y) + rho/2 ||z - c||^2`, `c = m_L + b_L - u / rho`, by FISTA or
+    /// Newton.
     pub fn output_z(&mut self) -> Result<()> {
         let last = self.last();
         output_target(
@@ -136,17 +151,34 @@ impl Blocks<'_> {
             storage(&self.state.u),
             (1.0 / self.settings.rho) as f32,
         );
-        let out = solve_z_output(
-            &self.settings.fista,
-            storage_mut(&mut self.state.z[last]),
-            &self.work.target,
-            self.labels,
-            self.settings.rho,
-            &mut self.work.fista,
-            &name("z", last),
-        )?;
-        self.counters.fista_iterations += out.iterations as u64;
-        self.counters.fista_cap_hits += u64::from(out.cap_hit);
+        let z = storage_mut(&mut self.state.z[last]);
+        match &self.settings.output {
+            OutputSettings::Fista(fista) => {
+                let out = solve_z_output(
+                    fista,
+                    z,
+                    &self.work.target,
+                    self.labels,
+                    self.settings.rho,
+                    &mut self.work.fista,
+                    &name("z", last),
+                )?;
+                self.counters.fista_iterations += out.iterations as u64;
+                self.counters.fista_cap_hits += u64::from(out.cap_hit);
+            }
+            OutputSettings::Newton(newton) => {
+                let out = solve_z_output_newton(
+                    newton,
+                    z,
+                    &self.work.target,
+                    self.labels,
+                    self.settings.rho,
+                    &name("z", last),
+                )?;
+                self.counters.newton_iterations += u64::from(out.iterations);
+                self.counters.newton_cap_hits += out.cap_hits;
+            }
+        }
         Ok(())
     }
 
@@ -418,10 +450,10 @@ mod tests {
                     growth: 2.0,
                     max_growths: 60,
                 },
-                fista: crate::z_output::FistaSettings {
+                output: OutputSettings::Fista(crate::z_output::FistaSettings {
                     step: 4.0,
                     rules: crate::z_output::reference_rules(1e-3, 500),
-                },
+                }),
             };
             for _ in 0..10 {
                 let mut counters = Counters::default();
