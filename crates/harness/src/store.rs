@@ -130,6 +130,27 @@ pub struct Resumed {
     pub wall_seconds: Option<f64>,
 }
 
+/// What a cell's directory holds towards a budget, as `runner exp --dry-run` lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// The cell needs no more work (see [`CellDir::is_done`]).
+    Done,
+    /// Unfinished, with a checkpoint after this many iterations to resume from.
+    Resumable(usize),
+    /// Nothing to resume from: the cell starts at iteration 0.
+    ToRun,
+}
+
+impl std::fmt::Display for Stored {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stored::Done => f.write_str("done"),
+            Stored::Resumable(n) => write!(f, "resumable at iteration {n}"),
+            Stored::ToRun => f.write_str("to run"),
+        }
+    }
+}
+
 /// One cell's directory.
 #[derive(Debug, Clone)]
 pub struct CellDir {
@@ -180,6 +201,19 @@ impl CellDir {
                 Termination::Completed => s.progress.next_iteration >= iterations,
                 _ => true,
             },
+        })
+    }
+
+    /// Whether a run with a budget of `iterations` would skip this cell, resume it (from its
+    /// newest checkpoint) or start it; unlike [`crate::status::state`] it ignores claims, so
+    /// it answers for a store without other runners.
+    pub fn stored(&self, iterations: usize) -> Result<Stored> {
+        Ok(if self.is_done(iterations)? {
+            Stored::Done
+        } else if let Some((n, _)) = self.checkpoints().pop() {
+            Stored::Resumable(n)
+        } else {
+            Stored::ToRun
         })
     }
 
@@ -277,6 +311,13 @@ pub fn load_checkpoint(dir: &Path, optimizer: &mut dyn Optimizer, train: &optim_
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_states_read_as_the_dry_run_lists_them() {
+        assert_eq!(Stored::Done.to_string(), "done");
+        assert_eq!(Stored::Resumable(6).to_string(), "resumable at iteration 6");
+        assert_eq!(Stored::ToRun.to_string(), "to run");
+    }
 
     #[test]
     fn progress_file_carries_wall_time_and_reads_older_files() {

@@ -332,14 +332,7 @@ fn main() -> Result<()> {
             }
             if args.dry_run {
                 for c in &cells {
-                    let dir = store::CellDir::new(&layout.results, &exp.name, &c.id);
-                    let state = if dir.is_done(c.iterations)? {
-                        "done".to_owned()
-                    } else if let Some((n, _)) = dir.checkpoints().pop() {
-                        format!("resumable at iteration {n}")
-                    } else {
-                        "to run".to_owned()
-                    };
+                    let state = store::CellDir::new(&layout.results, &exp.name, &c.id).stored(c.iterations)?;
                     println!("{}  {:<50} seed {}  {state}", c.id, c.label, c.seed_index);
                 }
                 println!("{} cells", cells.len());
