@@ -248,6 +248,9 @@ pub fn replay_experiment(exp: &crate::experiment::Experiment, opts: &mut ReplayO
         let new = crate::results::read_cell(scratch.path(), &short.name, cell)?
             .ok_or_else(|| anyhow::anyhow!("{}: the replay wrote no metrics", cell.label))?;
         let agreement = compare(old, &new)?;
+        // Only the metrics are compared: the cell's checkpoint (a gigabyte or more at the
+        // paper's size) goes now, not with the whole scratch directory at the end.
+        std::fs::remove_dir_all(scratch.path().join(&short.name).join(&cell.id))?;
         let used = threads.unwrap_or_else(crate::default_threads);
         println!(
             "{} {} (stored: revision {}, {} thread{}; replayed with {used}): {agreement}",
