@@ -214,12 +214,17 @@ pub struct ReplayOptions<'a> {
     pub data: &'a mut crate::data::DataCache,
 }
 
-/// Reruns the first iterations of every finished cell of `exp` stored under `opts.results` in
-/// a scratch directory, one cell at a time, and prints how each agrees with its stored run as
-/// soon as it ends (a long replay keeps what it found if stopped). Nothing stored changes.
-pub fn replay_experiment(exp: &crate::experiment::Experiment, opts: &mut ReplayOptions<'_>) -> Result<Vec<Agreement>> {
+/// Reruns the first iterations of every finished cell among `selected` (cells of `exp`)
+/// stored under `opts.results` in a scratch directory, one cell at a time, and prints how each
+/// agrees with its stored run as soon as it ends (a long replay keeps what it found if
+/// stopped). Nothing stored changes.
+pub fn replay_experiment(
+    exp: &crate::experiment::Experiment,
+    selected: &[crate::cells::Cell],
+    opts: &mut ReplayOptions<'_>,
+) -> Result<Vec<Agreement>> {
     anyhow::ensure!(opts.iterations > 0, "--replay needs at least one iteration");
-    let stored: Vec<CellResult> = crate::results::read_all(opts.results, &exp.name, &crate::cells::expand(exp)?)?
+    let stored: Vec<CellResult> = crate::results::read_all(opts.results, &exp.name, selected)?
         .into_iter()
         .filter(|r| r.status.is_some())
         .collect();

@@ -118,7 +118,7 @@ struct ExpArgs {
     #[command(flatten)]
     reduce: ReduceArgs,
     /// Check the stored results instead of extending them: rerun the first K iterations of
-    /// every finished cell in a scratch directory and compare them value by value with the
+    /// every finished cell (of those --only, --shard and --cell select) in a scratch directory and compare them value by value with the
     /// stored ones (fails if any differs; nothing stored changes). Each cell runs with its
     /// stored thread count unless --threads is given.
     #[arg(long, value_name = "K", conflicts_with_all = ["dry_run", "force"])]
@@ -185,7 +185,7 @@ struct ItemArgs {
     #[arg(long)]
     threads: Option<usize>,
     /// Check the stored results instead of extending them: rerun the first K iterations of
-    /// every finished cell in a scratch directory and compare them value by value with the
+    /// every finished cell (of those --only, --shard and --cell select) in a scratch directory and compare them value by value with the
     /// stored ones (fails if any differs; nothing stored changes).
     #[arg(long, value_name = "K", conflicts_with = "no_run")]
     replay: Option<usize>,
@@ -240,7 +240,8 @@ fn suite(layout: &Layout, suite: &str, args: ItemArgs) -> Result<()> {
                     threads: args.threads,
                     data: &mut data,
                 };
-                agreements.extend(harness::replay::replay_experiment(&exp, &mut opts)?);
+                let cells = cells::expand(&exp)?;
+                agreements.extend(harness::replay::replay_experiment(&exp, &cells, &mut opts)?);
             }
         }
         return harness::replay::verdict(&agreements, iterations, &layout.root);
@@ -286,18 +287,6 @@ fn main() -> Result<()> {
                 .reduce
                 .reduction()
                 .apply(Experiment::load(&layout.root, &args.name)?)?;
-            if let Some(iterations) = args.replay {
-                let mut data = data::DataCache::new(args.data_dir);
-                let mut opts = harness::replay::ReplayOptions {
-                    layout: &layout,
-                    results: &layout.results,
-                    iterations,
-                    threads: args.threads,
-                    data: &mut data,
-                };
-                let agreements = harness::replay::replay_experiment(&exp, &mut opts)?;
-                return harness::replay::verdict(&agreements, iterations, &layout.root);
-            }
             let mut cells = cells::expand(&exp)?;
             if let Some(only) = &args.only {
                 cells.retain(|c| c.label.contains(only.as_str()));
@@ -319,6 +308,18 @@ fn main() -> Result<()> {
                     exp.name,
                     args.name
                 );
+            }
+            if let Some(iterations) = args.replay {
+                let mut data = data::DataCache::new(args.data_dir);
+                let mut opts = harness::replay::ReplayOptions {
+                    layout: &layout,
+                    results: &layout.results,
+                    iterations,
+                    threads: args.threads,
+                    data: &mut data,
+                };
+                let agreements = harness::replay::replay_experiment(&exp, &cells, &mut opts)?;
+                return harness::replay::verdict(&agreements, iterations, &layout.root);
             }
             if args.manifest {
                 return manifest::print(
