@@ -8,11 +8,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// Columns of `metrics.csv` that measure time and so differ between runs.
-pub const METRICS_TIMING: &[&str] = &["update_seconds", "cumulative_seconds"];
-
-/// Columns of `summary.csv` that measure time.
-pub const SUMMARY_TIMING: &[&str] = &["seconds_per_iteration", "seconds_to_*"];
+// The readers of stored runs, and the synthetic experiment, are the library tests' own.
+#[path = "../../../harness/tests/common/mod.rs"]
+mod stored;
+#[allow(unused_imports)] // each test binary uses a different subset
+pub use stored::{
+    CellSnapshot, METRICS_TIMING, SUMMARY_TIMING, Table, assert_same_cells, cell_dirs, metric_rows, read_csv, snapshot,
+    status, synthetic_experiment,
+};
 
 /// A temporary project root: `experiments/`, `results/` and `plots/` live under it.
 pub struct Root {
@@ -141,133 +144,9 @@ impl Run {
     }
 }
 
-/// Directories under `experiment_dir` that are cells (hold a `config.json`), by id.
-pub fn cell_dirs(experiment_dir: &Path) -> BTreeMap<String, PathBuf> {
-    let mut cells = BTreeMap::new();
-    for entry in std::fs::read_dir(experiment_dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if path.is_dir() && !name.starts_with('.') && path.join("config.json").exists() {
-            cells.insert(name, path);
-        }
-    }
-    cells
-}
-
-/// A CSV file as header and rows of raw field text, with the columns `drop` (exact names,
-/// or prefixes when they end in `*`) removed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Table {
-    pub header: Vec<String>,
-    pub rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    /// The values of column `name`.
-    pub fn column(&self, name: &str) -> Vec<String> {
-        let i = self
-            .header
-            .iter()
-            .position(|h| h == name)
-            .unwrap_or_else(|| panic!("no column {name} in {:?}", self.header));
-        self.rows.iter().map(|r| r[i].clone()).collect()
-    }
-}
-
-fn dropped(column: &str, drop: &[&str]) -> bool {
-    drop.iter().any(|d| match d.strip_suffix('*') {
-        Some(prefix) => column.starts_with(prefix),
-        None => column == *d,
-    })
-}
-
-/// Reads a CSV file, dropping the columns `drop`; every row must be complete.
-pub fn read_csv(path: &Path, drop: &[&str]) -> Table {
-    let mut reader = csv::ReaderBuilder::new()
-        .from_path(path)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    let all: Vec<String> = reader
-        .headers()
-        .unwrap_or_else(|e| panic!("header of {}: {e}", path.display()))
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    let keep: Vec<usize> = (0..all.len()).filter(|&i| !dropped(&all[i], drop)).collect();
-    let rows = reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap_or_else(|e| panic!("row of {}: {e}", path.display()));
-            keep.iter().map(|&i| r[i].to_owned()).collect()
-        })
-        .collect();
-    Table {
-        header: keep.iter().map(|&i| all[i].clone()).collect(),
-        rows,
-    }
-}
-
 /// A cell's `metrics.csv` without the timing columns.
 pub fn metrics(cell_dir: &Path) -> Table {
     read_csv(&cell_dir.join("metrics.csv"), METRICS_TIMING)
-}
-
-/// A cell's `status.json`.
-pub fn status(cell_dir: &Path) -> serde_json::Value {
-    let path = cell_dir.join("status.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
-}
-
-/// Lines of `metrics.csv` after the header (0 if the file does not exist).
-pub fn metric_rows(cell_dir: &Path) -> usize {
-    std::fs::read_to_string(cell_dir.join("metrics.csv"))
-        .map(|t| t.lines().count().saturating_sub(1))
-        .unwrap_or(0)
-}
-
-/// What must not change between runs of a cell: its deterministic metric columns and how
-/// it ended.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CellSnapshot {
-    pub metrics: Table,
-    pub termination: serde_json::Value,
-    pub next_iteration: serde_json::Value,
-}
-
-/// Snapshots of every cell under a results directory `results/NAME`, by id.
-pub fn snapshot(experiment_dir: &Path) -> BTreeMap<String, CellSnapshot> {
-    cell_dirs(experiment_dir)
-        .into_iter()
-        .map(|(id, dir)| {
-            let s = status(&dir);
-            let snap = CellSnapshot {
-                metrics: metrics(&dir),
-                termination: s["termination"].clone(),
-                next_iteration: s["progress"]["next_iteration"].clone(),
-            };
-            (id, snap)
-        })
-        .collect()
-}
-
-/// The same cells with the same deterministic metrics and endings.
-pub fn assert_same_cells(expected: &BTreeMap<String, CellSnapshot>, actual: &BTreeMap<String, CellSnapshot>) {
-    assert!(!expected.is_empty(), "no cells to compare");
-    assert_eq!(
-        expected.keys().collect::<Vec<_>>(),
-        actual.keys().collect::<Vec<_>>(),
-        "cell ids"
-    );
-    for (id, e) in expected {
-        let a = &actual[id];
-        assert_eq!(e.metrics.header, a.metrics.header, "columns of cell {id}");
-        assert_eq!(e.metrics.rows.len(), a.metrics.rows.len(), "rows of cell {id}");
-        for (i, (re, ra)) in e.metrics.rows.iter().zip(&a.metrics.rows).enumerate() {
-            assert_eq!(re, ra, "cell {id}, metrics row {i} (columns {:?})", e.metrics.header);
-        }
-        assert_eq!(e.termination, a.termination, "termination of cell {id}");
-        assert_eq!(e.next_iteration, a.next_iteration, "iterations done by cell {id}");
-    }
 }
 
 /// Files and directories whose name starts with `.tmp-` anywhere under `dir`.
@@ -342,26 +221,4 @@ pub fn dry_run_states(stdout: &str) -> Vec<(String, String)> {
             Some((id.to_owned(), state.to_owned()))
         })
         .collect()
-}
-
-/// A small synthetic experiment: `optimizers` is the text of the `[[optimizers]]` entries.
-pub fn synthetic_experiment(seeds: usize, iterations: usize, checkpoint_every: usize, optimizers: &str) -> String {
-    format!(
-        r#"description = "end-to-end test"
-seed = 11
-seeds = {seeds}
-iterations = {iterations}
-checkpoint_every = {checkpoint_every}
-targets = [0.5, 0.8]
-
-[dataset]
-name = "synthetic"
-synthetic = {{ samples = 400, features = 8, classes = 3, separation = 1.0, test_samples = 200 }}
-
-[network]
-hidden = [16]
-init = {{ kind = "kaiming_normal" }}
-
-{optimizers}"#
-    )
 }
