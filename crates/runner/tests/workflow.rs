@@ -5,40 +5,7 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::time::SystemTime;
-
-use common::Root;
-
-const ADAM_AND_SGD: &str = r#"[[optimizers]]
-name = "adam"
-label = "Adam"
-batch_size = 50
-lr = 0.01
-
-[[optimizers]]
-name = "sgd"
-label = "SGD"
-batch_size = 50
-lr = 0.05
-momentum = 0.9
-"#;
-
-/// Contents and modification time of each file directly in each cell directory.
-fn files(experiment_dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, SystemTime)> {
-    common::cell_dirs(experiment_dir)
-        .values()
-        .flat_map(|d| std::fs::read_dir(d).unwrap().flatten())
-        .filter(|e| e.path().is_file())
-        .map(|e| {
-            let p = e.path();
-            let bytes = std::fs::read(&p).unwrap();
-            let modified = e.metadata().unwrap().modified().unwrap();
-            (p, (bytes, modified))
-        })
-        .collect()
-}
+use common::{ADAM_AND_SGD, Root, files};
 
 #[test]
 fn rerun_prints_skips_and_the_summary() {

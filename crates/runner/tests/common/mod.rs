@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 mod stored;
 #[allow(unused_imports)] // each test binary uses a different subset
 pub use stored::{
-    CellSnapshot, METRICS_TIMING, SUMMARY_TIMING, Table, assert_same_cells, cell_dirs, metric_rows, read_csv, snapshot,
-    status, synthetic_experiment,
+    ADAM_AND_SGD, CellSnapshot, METRICS_TIMING, SUMMARY_TIMING, Table, assert_same_cells, cell_dirs, files,
+    metric_rows, read_csv, snapshot, status, synthetic_experiment,
 };
 
 /// A temporary project root: `experiments/`, `results/` and `plots/` live under it.
